@@ -1,0 +1,58 @@
+# OpsHub — `make run` sets up and serves the demo; `make test` runs the suite.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := run.py
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: venv install migrate seed run serve test test-sqlite test-pg e2e bench bench-quick lint format check-migrations clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -e . --no-deps
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask opshub seed
+
+run: seed
+	@echo "OpsHub on http://$(HOST):$(PORT)  (admin/admin123, staff/staff123, ...)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - run:app
+
+# The whole suite; TEST_DATABASE_URL selects the engine (default: in-memory SQLite).
+test: install
+	$(BIN)/pytest -q
+
+test-sqlite: install
+	TEST_DATABASE_URL= $(BIN)/pytest -q
+
+test-pg: install
+	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,140 @@
+"""OpsHub application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Flask, jsonify, request
+from flask_appbuilder import AppBuilder
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import INSECURE_DEFAULT, config_for_env
+
+from app.extensions import csrf, db, migrate
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _check_secrets(app: Flask) -> None:
+    if app.config.get("OPSHUB_ENV") != "production":
+        return
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = app.config.get(key)
+        if not value or value == INSECURE_DEFAULT or len(str(value)) < 16:
+            raise RuntimeError(f"{key} must be set to a strong secret in production (OPSHUB_ENV=production).")
+
+
+def _import_models() -> None:
+    import sqlalchemy.orm
+
+    from app.core import audit, security  # noqa: F401
+    from app.crm import models as crm_models  # noqa: F401
+    from app.tenancy import models as tenancy_models  # noqa: F401
+
+    sqlalchemy.orm.configure_mappers()  # builds Continuum's version and transaction classes
+
+
+def create_app(config: object | None = None) -> Flask:
+    app = Flask(__name__, static_folder="static", static_url_path="/static/opshub")
+    app.config.from_object(config or config_for_env())
+    _check_secrets(app)
+    hops = app.config.get("PROXY_FIX_HOPS", 1)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        _register(appbuilder)
+        appbuilder.post_init()
+
+    _register_hooks(app)
+    from app.cli import opshub_cli
+
+    app.cli.add_command(opshub_cli)
+    return app
+
+
+def _register(appbuilder: AppBuilder) -> None:
+    from app import crm
+    from app.core.audit_views import AuditApi, AuditView
+    from app.tenancy.api import MeApi, OrganizationApi, SessionApi
+    from app.tenancy.views import OrgSwitchView
+
+    crm.register(appbuilder)
+    appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
+    appbuilder.add_view_no_menu(OrgSwitchView)
+    appbuilder.add_api(AuditApi)
+    appbuilder.add_api(MeApi)
+    appbuilder.add_api(OrganizationApi)
+    appbuilder.add_api(SessionApi)
+
+
+def _register_hooks(app: Flask) -> None:
+    from app.core.errors import DomainError
+    from app.tenancy import services as tenancy
+
+    @app.get("/health")
+    def health():
+        try:
+            db.session.execute(sa.text("SELECT 1"))
+            return jsonify(status="ok", db="ok")
+        except Exception:  # any database failure is "unreachable" for a health check
+            log.exception("health check failed")
+            db.session.rollback()
+            return jsonify(status="error", db="unreachable"), 503
+
+    @app.before_request
+    def _resolve_api_identity():
+        """On the API, authenticate the bearer early so that an unknown X-Organization-Id is a
+        clean 404 before any handler runs (FAB's @protect re-uses the loaded user)."""
+        if not request.path.startswith("/api/") or "Authorization" not in request.headers:
+            return None
+        from flask_jwt_extended import verify_jwt_in_request
+
+        try:
+            verify_jwt_in_request(optional=True)
+        except Exception:  # a bad token is answered 401 by @protect
+            return None
+        try:
+            tenancy.resolve_active_organization()
+        except DomainError as exc:
+            return jsonify(message=exc.message), exc.status
+        return None
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        db.session.rollback()
+        return jsonify(message=exc.fields or exc.message), exc.status
+
+    @app.context_processor
+    def _org_helpers():
+        def opshub_orgs():
+            try:
+                return tenancy.organizations_for_switcher()
+            except DomainError:
+                return []
+
+        def opshub_active_org():
+            try:
+                return tenancy.resolve_active_organization()
+            except DomainError:
+                return None
+
+        return {"opshub_orgs": opshub_orgs, "opshub_active_org": opshub_active_org}
+
+    @app.template_filter("combine_page")
+    def _combine_page(args: dict, page: int) -> str:
+        return urlencode({**args, "page": page})
+
+    @app.teardown_request
+    def _reset_action(_exc):
+        db.session.info.pop("opshub_action", None)

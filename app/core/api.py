@@ -1,0 +1,461 @@
+"""Base REST API for every business resource.
+
+Adds to FAB's ModelRestApi: domain errors mapped to 4xx (never a 500), optimistic locking
+(`If-Match` or a `version` field), archive/restore/history/revert endpoints, list headers,
+archived rows hidden by default (`include_archived=1` shows them), a cached rison validator and
+a capped count.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import urllib.parse
+from typing import Any
+
+import jsonschema
+import prison
+from flask import g, request
+from flask_appbuilder.api import (
+    ModelRestApi,
+    expose,
+    get_list_schema,
+    merge_response_func,
+    safe,
+)
+from flask_appbuilder.api.schemas import get_item_schema
+from flask_appbuilder.const import (
+    API_DESCRIPTION_COLUMNS_RIS_KEY,
+    API_LABEL_COLUMNS_RIS_KEY,
+    API_LIST_COLUMNS_RIS_KEY,
+    API_LIST_TITLE_RIS_KEY,
+    API_ORDER_COLUMNS_RIS_KEY,
+)
+from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import ValidationError
+
+from app.core import history as history_service
+from app.core import services
+from app.core.errors import DomainError
+from app.core.filters import MembersOfActiveOrg, NotArchived
+from app.extensions import db
+
+API_METHODS = {
+    "get_list": "read",
+    "get": "read",
+    "info": "read",
+    "history": "read",
+    "post": "write",
+    "put": "write",
+    "delete": "delete",
+    "archive": "archive",
+    "restore": "archive",
+    "revert": "revert",
+}
+
+
+def fast_rison(schema: dict | None = None):
+    """FAB's @rison with the JSON schema compiled once (jsonschema.validate recompiles it on
+    every request, ~40% of a list request)."""
+    validator = jsonschema.Draft7Validator(schema) if schema else None
+
+    def decorator(f):
+        @functools.wraps(f)
+        def wraps(self, *args, **kwargs):
+            value = request.args.get("q")
+            kwargs["rison"] = {}
+            if value:
+                try:
+                    kwargs["rison"] = prison.loads(value)
+                except Exception:
+                    try:
+                        kwargs["rison"] = json.loads(urllib.parse.parse_qs(f"q={value}")["q"][0])
+                    except Exception:
+                        return self.response_400(message="Not a valid rison/json argument")
+            if validator is not None:
+                error = next(iter(validator.iter_errors(kwargs["rison"])), None)
+                if error is not None:
+                    return self.response_400(message=f"Not a valid rison schema {error.message}")
+            return f(self, *args, **kwargs)
+
+        return wraps
+
+    return decorator
+
+
+def domain_errors(f):
+    """Map DomainError to its status (inside FAB's @safe, which would turn it into a 500)."""
+
+    @functools.wraps(f)
+    def wraps(self, *args, **kwargs):
+        try:
+            return f(self, *args, **kwargs)
+        except DomainError as exc:
+            db.session.rollback()
+            return self.domain_error_response(exc)
+
+    return wraps
+
+
+class OpsModelRestApi(ModelRestApi):
+    allow_browser_login = False
+    method_permission_name = API_METHODS
+    include_route_methods = {"get_list", "get", "post", "put", "delete", "info", "archive", "restore", "history", "revert"}
+    page_size = 25
+    max_page_size = 100
+    list_outer_default_load = True
+    show_outer_default_load = True
+
+    def __init__(self) -> None:
+        self.base_permissions = sorted({f"can_{p}" for p in set(self.method_permission_name.values())})
+        self._user_rel_fields()
+        super().__init__()
+
+    def _user_rel_fields(self) -> None:
+        """Related pickers for User columns list only members of the active organization."""
+        rels = {}
+        for col in set(self.add_columns or []) | set(self.edit_columns or []):
+            if self.datamodel.is_relation(col) and self.datamodel.get_related_model(col).__tablename__ == "ab_user":
+                rels[col] = [["id", MembersOfActiveOrg, None]]
+        self.add_query_rel_fields = {**rels, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**rels, **(self.edit_query_rel_fields or {})}
+
+    # ------------------------------------------------------------ responses
+    def domain_error_response(self, exc: DomainError):
+        body: dict[str, Any] = {"message": exc.fields or exc.message}
+        if exc.fields:
+            body["detail"] = exc.message
+        return self.response(exc.status, **body)
+
+    def _item_or_404(self, pk):
+        item = self.datamodel.get(pk, self._base_filters_no_archive)
+        return item
+
+    @property
+    def _base_filters_no_archive(self):
+        return self.datamodel.get_filters()
+
+    def _list_base_filters(self):
+        if request.args.get("include_archived") in ("1", "true", "yes"):
+            return self._base_filters
+        return self._base_filters.copy().add_filter_list([["id", NotArchived, None]])
+
+    # ------------------------------------------------------------ list
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    @fast_rison(get_list_schema)
+    @merge_response_func(ModelRestApi.merge_order_columns, API_ORDER_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_label_columns, API_LABEL_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_columns, API_LIST_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_list_title, API_LIST_TITLE_RIS_KEY)
+    @domain_errors
+    def get_list(self, **kwargs: Any):
+        """List items (archived rows only with `include_archived=1`).
+        ---
+        get:
+          parameters:
+          - in: query
+            name: q
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/get_list_schema'
+          - in: query
+            name: include_archived
+            schema:
+              type: boolean
+          responses:
+            200:
+              description: Items from Model
+        """
+        return self.get_list_headless(**kwargs)
+
+    def _handle_filters_args(self, rison_args):
+        self._filters.clear_filters()
+        self._filters.rest_add_filters(rison_args.get("filters", []))
+        return self._filters.get_joined_filters(self._list_base_filters())
+
+    def get_list_headless(self, **kwargs: Any):
+        response = super().get_list_headless(**kwargs)
+        if response.status_code == 200:
+            args = kwargs.get("rison", {})
+            page, page_size = self._handle_page_args(args)
+            body = response.get_json()
+            response.headers["X-Total-Count"] = str(body.get("count", 0))
+            response.headers["X-Total-Count-Exact"] = "true" if g.get("_opshub_count_exact", True) else "false"
+            response.headers["X-Page"] = str(page or 0)
+            response.headers["X-Page-Size"] = str(page_size or self.page_size)
+        return response
+
+    # ------------------------------------------------------------ item
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    @fast_rison(get_item_schema)
+    @domain_errors
+    def get(self, pk: int, **kwargs: Any):
+        """Get an item (archived items too; `ETag` is its version).
+        ---
+        get:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: Item from Model
+            404:
+              $ref: '#/components/responses/404'
+        """
+        response = self.get_headless(pk, **kwargs)
+        if response.status_code == 200:
+            version = (response.get_json().get("result") or {}).get("version")
+            if version is not None:
+                response.headers["ETag"] = f'"{version}"'
+        return response
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    @domain_errors
+    def post(self):
+        """Create an item.
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/{{self.__class__.__name__}}.post'
+          responses:
+            201:
+              description: Item inserted
+            400:
+              $ref: '#/components/responses/400'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        with db.session.no_autoflush:
+            try:
+                item = self.add_model_schema.load(body)
+            except ValidationError as err:
+                db.session.rollback()
+                return self.response_422(message=err.messages)
+        self.pre_add(item)
+        with services.unit_of_work() as session:
+            session.add(item)
+        self.post_add(item)
+        return self.response(201, result=self.add_model_schema.dump(item, many=False), id=item.id)
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    @domain_errors
+    def put(self, pk: int):
+        """Update an item. Send `If-Match: <version>` or a `version` field: a stale one is a 409.
+        ---
+        put:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/{{self.__class__.__name__}}.put'
+          responses:
+            200:
+              description: Item changed
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: Stale version or conflicting record
+            422:
+              $ref: '#/components/responses/422'
+        """
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        item = self._item_or_404(pk)
+        if item is None:
+            return self.response_404()
+        expected = body.pop("version", None)
+        services.check_version(item, request.headers.get("If-Match") or expected)
+        with db.session.no_autoflush:
+            try:
+                data = self._merge_update_item(item, body)
+                item = self.edit_model_schema.load(data, instance=item)
+            except ValidationError as err:
+                db.session.rollback()
+                return self.response_422(message=err.messages)
+        self.pre_update(item)
+        with services.unit_of_work():
+            pass
+        self.post_update(item)
+        return self.response(200, result=self.show_model_schema.dump(item, many=False), id=item.id)
+
+    @expose("/<int:pk>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    @domain_errors
+    def delete(self, pk: int):
+        """Delete an item for good (Admin only by default; archive is the everyday path).
+        ---
+        delete:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: Item deleted
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: Refused by a rule
+        """
+        item = self._item_or_404(pk)
+        if item is None:
+            return self.response_404()
+        self.pre_delete(item)
+        services.delete(item)
+        self.post_delete(item)
+        return self.response(200, message="OK")
+
+    # ------------------------------------------------------------ record behaviours
+    @expose("/<int:pk>/archive", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("archive")
+    @domain_errors
+    def archive(self, pk: int):
+        """Archive (soft delete) an item.
+        ---
+        post:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: Archived item
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: Refused by a rule
+        """
+        item = self._item_or_404(pk)
+        if item is None:
+            return self.response_404()
+        services.archive(item)
+        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
+
+    @expose("/<int:pk>/restore", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("restore")
+    @domain_errors
+    def restore(self, pk: int):
+        """Restore an archived item.
+        ---
+        post:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: Restored item
+            404:
+              $ref: '#/components/responses/404'
+        """
+        item = self._item_or_404(pk)
+        if item is None:
+            return self.response_404()
+        services.restore(item)
+        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
+
+    @expose("/<int:pk>/history", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("history")
+    @domain_errors
+    def history(self, pk: int):
+        """Versions of an item, newest first, with per-field [old, new] changes.
+        ---
+        get:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: Versions
+            404:
+              $ref: '#/components/responses/404'
+        """
+        item = self._item_or_404(pk)
+        if item is None:
+            return self.response_404()
+        return self.response(200, result=history_service.history_for(db.session, item))
+
+    @expose("/<int:pk>/revert", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("revert")
+    @domain_errors
+    def revert(self, pk: int):
+        """Restore the item's fields to their state after a transaction.
+        ---
+        post:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    transaction_id:
+                      type: integer
+          responses:
+            200:
+              description: Restored item
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The old state breaks a rule
+        """
+        body = request.get_json(silent=True)
+        tx = body.get("transaction_id") if isinstance(body, dict) else None
+        if not isinstance(tx, int) or isinstance(tx, bool):
+            return self.response(422, message={"transaction_id": ["An integer is required."]})
+        item = self._item_or_404(pk)
+        if item is None:
+            return self.response_404()
+        services.check_version(item, request.headers.get("If-Match") or body.get("version"))
+        history_service.revert(db.session, item, tx)
+        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)

@@ -1,0 +1,142 @@
+"""The audit log: one row per record touched by a versioned transaction, plus events that change
+no business record (login, permission changes). Who/when/where live on Continuum's transaction
+row; the changed fields are read back from the version tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from sqlalchemy.orm import Session
+
+from app.core import context
+from app.core.versioning import transaction_model
+
+ACTIONS = (
+    "create",
+    "update",
+    "archive",
+    "restore",
+    "delete",
+    "status_change",
+    "revert",
+    "login",
+    "permission_change",
+)
+
+
+class AuditRecord(Model):
+    __tablename__ = "audit_record"
+    __table_args__ = (
+        sa.Index("ix_audit_record_org_tx", "organization_id", "transaction_id"),
+        sa.Index("ix_audit_record_resource_record", "resource", "record_id"),
+    )
+
+    id = sa.Column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    transaction_id = sa.Column(sa.BigInteger, nullable=False, index=True)
+    organization_id = sa.Column(sa.Integer, nullable=True)
+    resource = sa.Column(sa.String(64), nullable=False)
+    record_id = sa.Column(sa.Integer, nullable=True)
+    action = sa.Column(sa.String(32), nullable=False, index=True)
+
+
+def record_event(
+    session: Session,
+    action: str,
+    resource: str,
+    record_id: int | None,
+    *,
+    user_id: int | None = None,
+    organization_id: int | None = None,
+) -> int:
+    """Write a transaction + audit row for an event that versions no business record."""
+    tx = transaction_model().__table__
+    conn = session.connection()
+    tx_id = conn.execute(
+        sa.insert(tx)
+        .values(
+            issued_at=datetime.utcnow(),
+            user_id=user_id if user_id is not None else context.current_user_id(),
+            organization_id=organization_id,
+            remote_addr=context.remote_addr(),
+            request_id=context.request_id(),
+            action=action,
+        )
+        .returning(tx.c.id)
+    ).scalar_one()
+    conn.execute(
+        sa.insert(AuditRecord.__table__).values(
+            transaction_id=tx_id,
+            organization_id=organization_id,
+            resource=resource,
+            record_id=record_id,
+            action=action,
+        )
+    )
+    return tx_id
+
+
+def audit_query(
+    organization_id: int | None,
+    *,
+    user: str | None = None,
+    action: str | None = None,
+    resource: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+):
+    """A SELECT of (AuditRecord, Transaction, username), newest first, for one organization.
+    Events without an organization (logins, permission changes) are shown to every audit reader
+    of the organizations the user belongs to — here: to all; they carry no business data."""
+    from flask_appbuilder.security.sqla.models import User
+
+    Tx = transaction_model()
+    stmt = (
+        sa.select(AuditRecord, Tx.issued_at, User.username)
+        .join(Tx, Tx.id == AuditRecord.transaction_id)
+        .outerjoin(User, User.id == Tx.user_id)
+        .where(sa.or_(AuditRecord.organization_id == organization_id, AuditRecord.organization_id.is_(None)))
+    )
+    if user:
+        stmt = stmt.where(User.username == user)
+    if action:
+        stmt = stmt.where(AuditRecord.action == action)
+    if resource:
+        stmt = stmt.where(AuditRecord.resource == resource)
+    if date_from:
+        stmt = stmt.where(Tx.issued_at >= date_from)
+    if date_to:
+        stmt = stmt.where(Tx.issued_at <= date_to)
+    return stmt.order_by(AuditRecord.transaction_id.desc(), AuditRecord.id.desc())
+
+
+def changes_for(session: Session, records: list[AuditRecord]) -> dict[int, dict[str, list[Any]]]:
+    """{audit_record.id: {field: [old, new]}} computed from the version tables, one query per
+    resource on the page."""
+    from app.core.history import diff, model_for_resource, version_class_of
+
+    out: dict[int, dict[str, list[Any]]] = {}
+    by_resource: dict[str, list[AuditRecord]] = {}
+    for rec in records:
+        by_resource.setdefault(rec.resource, []).append(rec)
+    for resource, recs in by_resource.items():
+        model = model_for_resource(resource)
+        if model is None:
+            continue
+        V = version_class_of(model)
+        ids = {r.record_id for r in recs}
+        txs = {r.transaction_id for r in recs}
+        rows = session.scalars(
+            sa.select(V).where(
+                V.id.in_(ids), sa.or_(V.transaction_id.in_(txs), V.end_transaction_id.in_(txs))
+            )
+        ).all()
+        for rec in recs:
+            new = next((v for v in rows if v.id == rec.record_id and v.transaction_id == rec.transaction_id), None)
+            old = next((v for v in rows if v.id == rec.record_id and v.end_transaction_id == rec.transaction_id), None)
+            if new is None:
+                continue
+            out[rec.id] = diff(model, old, new)
+    return out

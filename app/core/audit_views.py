@@ -1,0 +1,129 @@
+"""The audit log: GET /api/v1/audit/ and the Audit log page (permission can_view_audit on Audit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import request
+from flask_appbuilder import BaseView
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.security.decorators import has_access, permission_name, protect
+
+from app.core import context
+from app.core.api import domain_errors
+from app.core.audit import ACTIONS, audit_query, changes_for
+from app.core.errors import Invalid
+from app.extensions import db
+
+MAX_PAGE_SIZE = 100
+
+
+def _parse_date(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"{name}: not an ISO date", {name: ["Use YYYY-MM-DD or an ISO datetime."]}) from None
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return max(low, min(int(raw), high))
+    except ValueError:
+        raise Invalid(f"{name}: not an integer", {name: ["Must be an integer."]}) from None
+
+
+def audit_page() -> tuple[int | None, list[dict], bool]:
+    """Read filters from the query string; return (count or None, entries, has_more)."""
+    action = request.args.get("action") or None
+    if action and action not in ACTIONS:
+        raise Invalid("action: unknown", {"action": [f"One of: {', '.join(ACTIONS)}."]})
+    page = _int_arg("page", 0, 0, 10_000_000)
+    page_size = _int_arg("page_size", 25, 1, MAX_PAGE_SIZE)
+    stmt = audit_query(
+        context.current_org_id(),
+        user=request.args.get("user") or None,
+        action=action,
+        resource=request.args.get("resource") or None,
+        date_from=_parse_date("date_from"),
+        date_to=_parse_date("date_to"),
+    )
+    rows = db.session.execute(stmt.offset(page * page_size).limit(page_size + 1)).all()
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    changes = changes_for(db.session, [r[0] for r in rows])
+    entries = [
+        {
+            "transaction_id": rec.transaction_id,
+            "issued_at": issued_at.isoformat() if issued_at else None,
+            "user": username,
+            "organization": rec.organization_id,
+            "action": rec.action,
+            "resource": rec.resource,
+            "record_id": rec.record_id,
+            "changes": changes.get(rec.id, {}),
+        }
+        for rec, issued_at, username in rows
+    ]
+    return page, entries, has_more
+
+
+class AuditApi(BaseApi):
+    resource_name = "audit"
+    class_permission_name = "Audit"
+    method_permission_name = {"get_list": "view_audit"}
+    base_permissions = ["can_view_audit"]
+    openapi_spec_tag = "Audit"
+
+    def domain_error_response(self, exc):
+        return self.response(exc.status, message=exc.fields or exc.message)
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get_list")
+    @domain_errors
+    def get_list(self):
+        """Audit log of the active organization, newest first.
+        Filters: user, action, resource, date_from, date_to; paging: page, page_size.
+        ---
+        get:
+          responses:
+            200:
+              description: Audit entries
+            403:
+              $ref: '#/components/responses/403'
+        """
+        page, entries, has_more = audit_page()
+        count = page * int(request.args.get("page_size", 25) or 25) + len(entries)
+        resp = self.response(200, count=count, has_more=has_more, result=entries)
+        resp.headers["X-Page"] = str(page)
+        return resp
+
+
+class AuditView(BaseView):
+    route_base = "/audit"
+    class_permission_name = "Audit"
+    method_permission_name = {"list": "view_audit"}
+    base_permissions = ["can_view_audit"]
+    default_view = "list"
+
+    @expose("/")
+    @has_access
+    def list(self):
+        from app.core.errors import DomainError
+
+        error = None
+        try:
+            page, entries, has_more = audit_page()
+        except DomainError as exc:
+            page, entries, has_more, error = 0, [], False, exc.message
+        return self.render_template(
+            "opshub/audit.html", entries=entries, page=page, has_more=has_more, actions=ACTIONS,
+            args=request.args, error=error,
+        )

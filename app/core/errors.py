@@ -1,0 +1,43 @@
+"""Domain errors: raised by services and model rules, mapped to HTTP by the API and page bases."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused business action. `fields` maps a field name to its messages."""
+
+    status = 422
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+    def to_dict(self) -> dict:
+        body: dict = {"message": self.message}
+        if self.fields:
+            body["errors"] = self.fields
+        return body
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str = "Not found", fields=None):
+        super().__init__(message, fields)
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Invalid(DomainError):
+    status = 422
+
+
+def invalid(field: str, message: str) -> Invalid:
+    return Invalid(f"{field}: {message}", {field: [message]})

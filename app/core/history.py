@@ -1,0 +1,124 @@
+"""Record history, field diffs and revert, read from Continuum's version tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy_continuum import version_class
+
+from app.core.errors import Conflict, DomainError, NotFound
+from app.core.models import BusinessModel
+from app.core.versioning import transaction_model
+
+OPERATIONS = {0: "create", 1: "update", 2: "delete"}
+NOT_REVERTED = frozenset({"archived_at", "archived_by_id"})
+
+
+def model_for_resource(resource: str) -> type[BusinessModel] | None:
+    for mapper in BusinessModel.registry.mappers:
+        cls = mapper.class_
+        if cls.__name__ == resource and hasattr(cls, "__versioned__") and "Version" not in cls.__name__:
+            return cls
+    return None
+
+
+def version_class_of(model: type) -> type:
+    return version_class(model)
+
+
+def tracked_fields(model: type) -> list[str]:
+    skip = getattr(model, "BOOKKEEPING", frozenset({"id"}))
+    return [c.key for c in sa.inspect(model).column_attrs if c.key not in skip]
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def diff(model: type, old: Any, new: Any) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    deleted = new is not None and getattr(new, "operation_type", None) == 2
+    for field in tracked_fields(model):
+        before = getattr(old, field, None) if old is not None else None
+        after = None if deleted else getattr(new, field, None)
+        if deleted and old is None:
+            before = getattr(new, field, None)
+        if before != after:
+            changes[field] = [plain(before), plain(after)]
+    return changes
+
+
+def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
+    """Every version of `obj`, newest first, with who/when/what changed."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.core.audit import AuditRecord
+
+    model = type(obj)
+    V = version_class_of(model)
+    Tx = transaction_model()
+    rows = session.execute(
+        sa.select(V, Tx.issued_at, User.username, AuditRecord.action)
+        .join(Tx, Tx.id == V.transaction_id)
+        .outerjoin(User, User.id == Tx.user_id)
+        .outerjoin(
+            AuditRecord,
+            sa.and_(
+                AuditRecord.transaction_id == V.transaction_id,
+                AuditRecord.resource == model.resource_name(),
+                AuditRecord.record_id == V.id,
+            ),
+        )
+        .where(V.id == obj.id)
+        .order_by(V.transaction_id)
+    ).all()
+    result = []
+    previous = None
+    for version, issued_at, username, action in rows:
+        result.append(
+            {
+                "transaction_id": version.transaction_id,
+                "issued_at": plain(issued_at),
+                "user": username,
+                "operation": action or OPERATIONS.get(version.operation_type, "update"),
+                "changes": diff(model, previous, version),
+            }
+        )
+        previous = version
+    result.reverse()
+    return result
+
+
+def revert(session: Session, obj: BusinessModel, transaction_id: int) -> BusinessModel:
+    """Restore `obj`'s fields to their state after `transaction_id`, as an ordinary edit: the
+    same validation, scope and locking apply; a revert that breaks a rule is a 409."""
+    from app.core.services import unit_of_work
+
+    model = type(obj)
+    V = version_class_of(model)
+    version = session.scalars(
+        sa.select(V).where(V.id == obj.id, V.transaction_id == transaction_id)
+    ).first()
+    if version is None:
+        raise NotFound(f"{model.resource_name()} {obj.id} has no version in transaction {transaction_id}.")
+    if version.operation_type == 2:
+        raise Conflict("Cannot revert to a deleted state.")
+    try:
+        with unit_of_work(action="revert"):
+            for field in tracked_fields(model):
+                if field in NOT_REVERTED:
+                    continue
+                setattr(obj, field, getattr(version, field))
+    except DomainError as exc:
+        if exc.status == 422:
+            raise Conflict(f"Revert refused: {exc.message}", exc.fields) from exc
+        raise
+    return obj

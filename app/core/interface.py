@@ -1,0 +1,24 @@
+"""FAB's SQLAlchemy interface with the speed fixes every resource inherits:
+a capped COUNT (exact up to OPSHUB_COUNT_CAP rows, then the cap) instead of COUNT(*) over the
+whole table on every list request."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.extensions import db
+
+
+class OpsInterface(SQLAInterface):
+    def __init__(self, obj, session=None):
+        super().__init__(obj, session or db.session)
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
+        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        limited = inner.with_entities(sa.literal(1)).order_by(None).limit(cap + 1).subquery()
+        count = self.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
+        g._opshub_count_exact = count <= cap
+        return min(count, cap)

@@ -1,0 +1,114 @@
+"""Shared record behaviours: every business model is a `BusinessModel`.
+
+* audit columns (created/updated at/by), filled at flush from the acting user;
+* `organization_id` (tenancy), filled at flush from the active organization and enforced by the
+  query-level scope filter in `app.core.scope`;
+* soft delete (`archived_at`/`archived_by`);
+* a version counter used for optimistic locking (SQLAlchemy's `version_id_col`: a stale UPDATE
+  matches no row and fails instead of overwriting);
+* Continuum versioning (`__versioned__`).
+
+Model rules go in `validate()`, called at every flush whatever the entry point.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from sqlalchemy.orm import declared_attr, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def committed(obj: Any, attr: str) -> Any:
+    """The value of `attr` as loaded from the database (before pending changes)."""
+    hist = sa.inspect(obj).attrs[attr].history
+    if hist.deleted:
+        return hist.deleted[0]
+    return getattr(obj, attr)
+
+
+class TenantMixin:
+    """Rows of one organization. The scope filter hides every other organization's rows."""
+
+    @declared_attr
+    def organization_id(cls):
+        return sa.Column(sa.Integer, sa.ForeignKey("organization.id"), nullable=False, index=True)
+
+
+class AuditMixin:
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+    @declared_attr
+    def created_by_id(cls):
+        return sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+
+    @declared_attr
+    def updated_by_id(cls):
+        return sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+
+    @declared_attr
+    def created_by(cls):
+        return relationship("User", foreign_keys=[cls.created_by_id], lazy="select")
+
+    @declared_attr
+    def updated_by(cls):
+        return relationship("User", foreign_keys=[cls.updated_by_id], lazy="select")
+
+
+class ArchiveMixin:
+    archived_at = sa.Column(sa.DateTime, nullable=True)
+
+    @declared_attr
+    def archived_by_id(cls):
+        return sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+
+    @declared_attr
+    def archived_by(cls):
+        return relationship("User", foreign_keys=[cls.archived_by_id], lazy="select")
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class VersionCounterMixin:
+    version = sa.Column(sa.Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, Model):
+    __abstract__ = True
+    __versioned__: ClassVar[dict] = {}
+    # Fields never shown in history diffs nor restored by a revert.
+    BOOKKEEPING: ClassVar[frozenset[str]] = frozenset(
+        {"id", "organization_id", "created_at", "created_by_id", "updated_at", "updated_by_id", "version"}
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+
+    @classmethod
+    def resource_name(cls) -> str:
+        return cls.__name__
+
+    def validate(self) -> None:
+        """Single-row rules; raise `Invalid`. Called at every flush of a new or changed row."""
+
+    def owner_user_id(self) -> int | None:
+        """The user who owns this row for write scope (None: no owner rule)."""
+        return None
+
+    def before_archive(self) -> None:
+        """Raise a DomainError to refuse archiving (e.g. open deals)."""
+
+    def before_delete(self) -> None:
+        """Raise a DomainError to refuse deleting."""

@@ -1,0 +1,156 @@
+"""Tenancy and row scope, enforced once, below every entry point.
+
+1. Reads: a `do_orm_execute` hook adds `organization_id = <active org>` to every ORM SELECT of a
+   `TenantMixin` model, joined or related loads included. Lists, pk routes, related pickers,
+   exports, history and downloads all go through the session, so none can see another
+   organization's rows: they simply do not exist (404).
+2. Writes: a `before_flush` hook stamps organization and audit columns, runs each row's
+   `validate()`, refuses foreign keys that point outside the organization, and applies the
+   owner rule for roles without `can_edit_all` on the resource.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from app.core import context
+from app.core.errors import Forbidden, Invalid
+from app.core.models import ArchiveMixin, AuditMixin, TenantMixin, committed, utcnow
+
+UNSCOPED = "opshub_unscoped"
+USER_AUDIT_FKS = {"created_by_id", "updated_by_id", "archived_by_id"}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _tenant_criteria(state: ORMExecuteState) -> None:
+    if not state.is_select or state.execution_options.get(UNSCOPED):
+        return
+    if not context.in_tenant_request():
+        return
+    org_id = context.current_org_id()
+    if org_id is None:
+        org_id = -1  # an unresolved organization sees nothing
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantMixin,
+            lambda cls: cls.organization_id == org_id,
+            include_aliases=True,
+            track_closure_variables=True,
+        )
+    )
+
+
+def _capability(permission: str, resource: str) -> bool:
+    from flask import current_app
+
+    return current_app.appbuilder.sm.has_capability(permission, resource)
+
+
+def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> None:
+    from app.tenancy.models import Membership
+
+    mapper = sa.inspect(type(obj))
+    state = sa.inspect(obj)
+    for rel in mapper.relationships:
+        if rel.direction.name != "MANYTOONE":
+            continue
+        (local_col,) = list(rel.local_columns)[:1] or [None]
+        if local_col is None or local_col.key in USER_AUDIT_FKS or local_col.key == "organization_id":
+            continue
+        if local_col.key in getattr(type(obj), "__unchecked_fks__", ()):
+            continue
+        value = getattr(obj, local_col.key)
+        related = getattr(obj, rel.key) if rel.key in state.dict else None
+        if value is None and related is not None:
+            value = getattr(related, "id", None)
+        if value is None:
+            continue
+        if not is_new and not state.attrs[local_col.key].history.has_changes() and not state.attrs[rel.key].history.has_changes():
+            continue
+        target = rel.mapper.class_
+        if issubclass(target, TenantMixin):
+            org = session.execute(
+                sa.select(target.organization_id).where(target.id == value).execution_options(**{UNSCOPED: True})
+            ).scalar()
+            ok = org is not None and org == obj.organization_id
+        elif target.__tablename__ == "ab_user":
+            ok = session.execute(
+                sa.select(Membership.id)
+                .where(Membership.user_id == value, Membership.organization_id == obj.organization_id)
+                .execution_options(**{UNSCOPED: True})
+            ).first() is not None
+        else:
+            continue
+        if not ok:
+            raise Invalid(f"{rel.key}: not found", {rel.key: ["Not found in this organization."]})
+
+
+def _check_owner(obj, is_new: bool) -> None:
+    resource = obj.resource_name()
+    if _capability("can_edit_all", resource):
+        return
+    user_id = context.current_user_id()
+    column = getattr(type(obj), "__owner_column__", None)
+    if column:
+        owner = getattr(obj, column) if is_new else committed(obj, column)
+    else:
+        owner = obj.owner_user_id()
+    if owner is not None and owner != user_id:
+        raise Forbidden(f"You can only change {resource} records you own.")
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_writes(session: Session, flush_context, instances) -> None:
+    if session.info.get("opshub_version_session"):
+        return
+    system = context.is_system()
+    org_id = context.current_org_id()
+    user_id = context.current_user_id()
+    now = utcnow()
+    for obj in list(session.new):
+        if not isinstance(obj, TenantMixin):
+            continue
+        if obj.organization_id is None:
+            obj.organization_id = org_id
+        elif not system and org_id is not None and obj.organization_id != org_id:
+            raise Invalid("organization: not the active organization", {"organization": ["Not found."]})
+        owner_col = getattr(type(obj), "__owner_column__", None)
+        if owner_col and getattr(obj, owner_col) is None and getattr(obj, owner_col.removesuffix("_id"), None) is None:
+            setattr(obj, owner_col, user_id)
+        if isinstance(obj, AuditMixin):
+            obj.created_by_id = obj.created_by_id or user_id
+            obj.updated_by_id = obj.updated_by_id or user_id
+        if hasattr(obj, "validate"):
+            obj.validate()
+        _check_foreign_keys(session, obj, True)
+        if not system and hasattr(obj, "owner_user_id"):
+            _check_owner(obj, True)
+    for obj in list(session.dirty):
+        if not isinstance(obj, TenantMixin) or not session.is_modified(obj, include_collections=False):
+            continue
+        state = sa.inspect(obj)
+        if state.attrs.organization_id.history.has_changes():
+            raise Invalid("organization: cannot be changed", {"organization": ["Cannot be changed."]})
+        if isinstance(obj, AuditMixin):
+            obj.updated_at = now
+            obj.updated_by_id = user_id
+        if isinstance(obj, ArchiveMixin) and state.attrs.archived_at.history.has_changes():
+            if obj.archived_at is not None:
+                obj.before_archive()
+                obj.archived_by_id = user_id
+            else:
+                obj.archived_by_id = None
+        if hasattr(obj, "validate"):
+            obj.validate()
+        _check_foreign_keys(session, obj, False)
+        if not system and hasattr(obj, "owner_user_id"):
+            _check_owner(obj, False)
+    for obj in list(session.deleted):
+        if not isinstance(obj, TenantMixin):
+            continue
+        if hasattr(obj, "before_delete"):
+            obj.before_delete()
+        if not system and hasattr(obj, "owner_user_id"):
+            _check_owner(obj, False)

@@ -1,0 +1,262 @@
+"""OpsHub's security manager.
+
+* Effective roles in a request = the membership role in the active organization + the user's
+  global roles (Admin). FAB reads them through `get_user_roles`, so pages, menus and the API all
+  agree.
+* Permissions of those roles are loaded once per request (one query) and checked in memory.
+* Failed logins are limited per client address and per username on the login page AND on
+  `/api/v1/security/login`; logins are written to the audit log.
+* JWTs carry a `jti`; `/api/v1/security/logout` revokes it (blocklist table).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context, jsonify, request
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    Role,
+    User,
+    ViewMenu,
+    assoc_permissionview_role,
+)
+from flask_jwt_extended import JWTManager
+from flask_login import current_user
+from flask_appbuilder import Model
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.orm import joinedload
+
+from app.core import context
+
+LOGIN_ENDPOINTS = {"AuthDBView.login", "SecurityApi.login"}
+
+
+class RevokedToken(Model):
+    __tablename__ = "revoked_token"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    jti = sa.Column(sa.String(64), nullable=False, unique=True)
+    expires_at = sa.Column(sa.DateTime, nullable=False)
+
+
+class OpsSecurityManager(SecurityManager):
+    userstatschartview = None  # FAB's chart views load Google Charts from the internet
+
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        app = current_app
+        self._login_limit = parse(app.config["OPSHUB_LOGIN_FAILURE_LIMIT"])
+        self._login_limiter = MovingWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+        app.before_request(self._refuse_limited_login)
+
+    # ---------------------------------------------------------------- users and roles
+    def load_user(self, pk):
+        user = self.session.execute(
+            sa.select(User).options(joinedload(User.roles)).where(User.id == int(pk))
+        ).unique().scalar_one_or_none()
+        if user is not None and user.is_active:
+            return user
+        return None
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        cached = g.get("_opshub_jwt_user")
+        if cached is not None and str(cached.id) == str(jwt_data["sub"]):
+            g.user = cached
+            return cached
+        user = super().load_user_jwt(_jwt_header, jwt_data)
+        g._opshub_jwt_user = user
+        return user
+
+    def create_jwt_manager(self, app) -> JWTManager:
+        jwt_manager = super().create_jwt_manager(app)
+
+        @jwt_manager.token_in_blocklist_loader
+        def _is_revoked(_header, payload) -> bool:
+            jti = payload.get("jti")
+            return jti is not None and self.session.execute(
+                sa.select(RevokedToken.id).where(RevokedToken.jti == jti)
+            ).first() is not None
+
+        return jwt_manager
+
+    def revoke_token(self, payload: dict) -> None:
+        jti = payload.get("jti")
+        if not jti:
+            return
+        session = self.session
+        if session.execute(sa.select(RevokedToken.id).where(RevokedToken.jti == jti)).first() is None:
+            exp = datetime.fromtimestamp(payload.get("exp", 0), timezone.utc).replace(tzinfo=None)
+            session.add(RevokedToken(jti=jti, expires_at=exp))
+            session.commit()
+
+    def global_roles(self, user) -> list:
+        return [r for r in user.roles if r.name == self.auth_role_admin]
+
+    def is_global_admin(self, user) -> bool:
+        return bool(self.global_roles(user))
+
+    def get_user_roles(self, user) -> list:
+        if not getattr(user, "is_authenticated", False):
+            return []  # Public has no permissions in OpsHub
+        cache = g.__dict__.setdefault("_opshub_roles", {}) if has_request_context() else {}
+        if user.id in cache:
+            return cache[user.id]
+        roles = list(self.global_roles(user))
+        membership = None
+        acting = context.explicit()
+        if acting is not None and acting.user_id == user.id:
+            from app.tenancy.services import membership_for
+
+            membership = membership_for(user.id, acting.organization_id)
+        elif has_request_context() and getattr(context.request_user(), "id", None) == user.id:
+            from app.tenancy.services import resolve_active_membership
+
+            membership = resolve_active_membership()
+        if membership is not None and membership.role not in roles:
+            roles.append(membership.role)
+        cache[user.id] = roles
+        return roles
+
+    # ---------------------------------------------------------------- permission checks
+    def permissions_of_roles(self, role_ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
+        if not role_ids:
+            return frozenset()
+        cache = g.__dict__.setdefault("_opshub_perms", {}) if has_request_context() else {}
+        if role_ids in cache:
+            return cache[role_ids]
+        rows = self.session.execute(
+            sa.select(Permission.name, ViewMenu.name)
+            .select_from(assoc_permissionview_role)
+            .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
+            .join(Permission, Permission.id == PermissionView.permission_id)
+            .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+            .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+        ).all()
+        perms = frozenset((p, v) for p, v in rows)
+        cache[role_ids] = perms
+        return perms
+
+    def user_permissions(self, user) -> frozenset[tuple[str, str]]:
+        roles = self.get_user_roles(user)
+        return self.permissions_of_roles(tuple(sorted(r.id for r in roles)))
+
+    SELF_SERVICE = {("can_userinfo", "UserDBModelView"), ("menu_access", "Security")}
+
+    def security_resources(self) -> frozenset[str]:
+        cached = getattr(self, "_security_resources", None)
+        if cached is None:
+            names = {
+                v.class_permission_name
+                for v in self.appbuilder.baseviews
+                if type(v).__module__.startswith("flask_appbuilder.security")
+                and type(v).__name__ not in ("ResetMyPasswordView", "UserInfoEditView")
+            }
+            names |= {"Security", "List Users", "List Roles", "Permissions", "Permission Views", "Views/Menus", "User's Statistics", "List Groups"}
+            cached = self._security_resources = frozenset(names)
+        return cached
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        if view_name in self.security_resources() and (permission_name, view_name) not in self.SELF_SERVICE:
+            # users and roles are global: only a global Admin manages them
+            if not self.is_global_admin(user):
+                return False
+        return (permission_name, view_name) in self.user_permissions(user)
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        if user is None:
+            return set()
+        perms = self.user_permissions(user)
+        return {
+            v for (p, v) in perms
+            if p == permission_name and (view_menus_name is None or v in view_menus_name)
+            and self._has_view_access(user, p, v)
+        }
+
+    def get_user_permissions(self, user):
+        return set(self.user_permissions(user))
+
+    def is_item_public(self, permission_name, view_name) -> bool:
+        return False  # the Public role is granted nothing in OpsHub
+
+    def acting_user(self):
+        acting = context.explicit()
+        if acting is not None:
+            if acting.user_id is None:
+                return None
+            return self.load_user(acting.user_id)
+        user = context.request_user()
+        if user is not None:
+            return user
+        from flask_jwt_extended import current_user as jwt_user
+
+        try:
+            return jwt_user if jwt_user else None
+        except RuntimeError:
+            return None
+
+    def has_capability(self, permission: str, resource: str) -> bool:
+        """Does the acting user hold `permission` on `resource`? System work always does."""
+        if context.is_system():
+            return True
+        user = self.acting_user()
+        if user is None:
+            return False
+        return (permission, resource) in self.user_permissions(user)
+
+    # ---------------------------------------------------------------- login
+    def _login_keys(self, username: str | None) -> list[str]:
+        keys = [f"login-fail-ip:{request.remote_addr}"]
+        if username:
+            keys.append(f"login-fail-user:{username.lower()}")
+        return keys
+
+    def _submitted_username(self) -> str | None:
+        if request.is_json:
+            body = request.get_json(silent=True)
+            return body.get("username") if isinstance(body, dict) and isinstance(body.get("username"), str) else None
+        return request.form.get("username")
+
+    def _refuse_limited_login(self):
+        if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
+            return None
+        keys = self._login_keys(self._submitted_username())
+        if all(self._login_limiter.test(self._login_limit, key) for key in keys):
+            return None
+        message = "Too many failed logins; try again later."
+        if request.endpoint == "SecurityApi.login":
+            return jsonify(message=message), 429
+        return message, 429, {"Content-Type": "text/plain; charset=utf-8"}
+
+    def auth_user_db(self, username, password):
+        user = super().auth_user_db(username, password)
+        if user is None and has_request_context():
+            for key in self._login_keys(username if isinstance(username, str) else None):
+                self._login_limiter.hit(self._login_limit, key)
+        return user
+
+    def on_user_login(self, user) -> None:
+        from app.core.audit import record_event
+        from app.tenancy.services import memberships_of
+
+        memberships = memberships_of(user.id)
+        org_id = memberships[0].organization_id if memberships else None
+        record_event(self.session, "login", "User", user.id, user_id=user.id, organization_id=org_id)
+        self.session.commit()
+
+
+def current_capabilities() -> list[str]:
+    sm = current_app.appbuilder.sm
+    user = sm.acting_user() or (current_user if current_user.is_authenticated else None)
+    if user is None:
+        return []
+    return sorted(f"{p} on {v}" for p, v in sm.user_permissions(user))
+
+
+def role_by_name(name: str) -> Role | None:
+    return current_app.appbuilder.sm.find_role(name)

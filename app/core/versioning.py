@@ -1,0 +1,112 @@
+"""SQLAlchemy-Continuum wiring.
+
+* The transaction row carries the acting user (session or JWT), organization, remote address,
+  request id and, when a service names it, the business action (`revert`, `status_change`...).
+* Each versioned record touched by a transaction gets one `audit_record` row (resource,
+  record id, action), so the audit log is one indexed query over two tables; the changed fields
+  come from the version tables themselves.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy_continuum import make_versioned, versioning_manager
+from sqlalchemy_continuum.plugins.base import Plugin
+from sqlalchemy_continuum.transaction import TransactionFactory
+
+from app.core import context
+
+ACTION_KEY = "opshub_action"
+OPERATION_ACTIONS = {0: "create", 1: "update", 2: "delete"}
+
+
+class OpsTransactionFactory(TransactionFactory):
+    def create_class(self, manager):
+        cls = super().create_class(manager)
+        cls.organization_id = sa.Column(sa.Integer, index=True)
+        cls.request_id = sa.Column(sa.String(64))
+        cls.action = sa.Column(sa.String(32))
+        sa.Index("ix_transaction_issued_at", cls.__table__.c.issued_at)
+        return cls
+
+
+def _record_action(target, operation_type: int, session) -> str:
+    explicit = session.info.get(ACTION_KEY)
+    if operation_type != 1:
+        return OPERATION_ACTIONS[operation_type]
+    if explicit:
+        return explicit
+    state = sa.inspect(target)
+    if "archived_at" in state.attrs:
+        hist = state.attrs.archived_at.history
+        if hist.added and hist.added[0] is not None and (not hist.deleted or hist.deleted[0] is None):
+            return "archive"
+        if hist.deleted and hist.deleted[0] is not None and (not hist.added or hist.added[0] is None):
+            return "restore"
+    return "update"
+
+
+class OpsHubPlugin(Plugin):
+    def transaction_args(self, uow, session):
+        return {
+            "user_id": context.current_user_id(),
+            "organization_id": context.current_org_id(),
+            "remote_addr": context.remote_addr(),
+            "request_id": context.request_id(),
+            "action": session.info.get(ACTION_KEY),
+        }
+
+    def _state(self, uow) -> dict:
+        tx_id = uow.current_transaction.id
+        state = uow.__dict__.get("_opshub_audit")
+        if state is None or state["tx"] != tx_id:
+            state = {"tx": tx_id, "pending": {}, "written": set()}
+            uow.__dict__["_opshub_audit"] = state
+        return state
+
+    def after_create_version_object(self, uow, parent_obj, version_obj):
+        state = self._state(uow)
+        key = (type(parent_obj).__name__, parent_obj.id)
+        if key in state["written"] or key in state["pending"]:
+            return
+        session = sa.orm.object_session(parent_obj) or uow.version_session
+        state["pending"][key] = (
+            _record_action(parent_obj, version_obj.operation_type, session),
+            getattr(parent_obj, "organization_id", None),
+        )
+
+    def after_create_version_objects(self, uow, session):
+        state = self._state(uow)
+        if not state["pending"]:
+            return
+        from app.core.audit import AuditRecord
+
+        rows = [
+            {
+                "transaction_id": state["tx"],
+                "resource": resource,
+                "record_id": record_id,
+                "action": action,
+                "organization_id": org_id,
+            }
+            for (resource, record_id), (action, org_id) in state["pending"].items()
+        ]
+        uow.version_session.execute(sa.insert(AuditRecord.__table__), rows)
+        state["written"].update(state["pending"])
+        state["pending"] = {}
+
+
+_done = False
+
+
+def setup() -> None:
+    global _done
+    if _done:
+        return
+    versioning_manager.transaction_cls = OpsTransactionFactory()
+    make_versioned(user_cls="User", plugins=[OpsHubPlugin()], options={"strategy": "validity"})
+    _done = True
+
+
+def transaction_model():
+    return versioning_manager.transaction_cls

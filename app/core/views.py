@@ -1,0 +1,220 @@
+"""Base page view for every business resource (FAB ModelView).
+
+Adds: archived rows hidden from lists (a "Show archived" toggle), archive/restore actions
+(single and bulk), a History tab with field diffs and Revert buttons on show pages, domain
+errors shown on the form (the typed input is kept), and optimistic locking on edit.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import ModelView
+from flask_appbuilder.actions import action
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args
+from wtforms import HiddenField
+
+from app.core import history as history_service
+from app.core import services
+from app.core.errors import DomainError
+from app.core.filters import MembersOfActiveOrg, NotArchived
+from app.extensions import db
+
+VIEW_METHODS = {
+    "list": "read",
+    "show": "read",
+    "download": "read",
+    "add": "write",
+    "edit": "write",
+    "delete": "delete",
+    "archive": "archive",
+    "restore": "archive",
+    "revert": "revert",
+    "action": "read",
+    "action_post": "read",
+}
+
+
+class OpsModelView(ModelView):
+    method_permission_name = VIEW_METHODS
+    show_template = "opshub/show.html"
+    list_template = "opshub/list.html"
+    page_size = 25
+    edit_form_extra_fields = {"version": HiddenField()}
+
+    def __init__(self, **kwargs):
+        rels = {}
+        for col in set(self.add_columns or []) | set(self.edit_columns or []):
+            if self.datamodel.is_relation(col) and self.datamodel.get_related_model(col).__tablename__ == "ab_user":
+                rels[col] = [["id", MembersOfActiveOrg, None]]
+        self.add_form_query_rel_fields = {**rels, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**rels, **(self.edit_form_query_rel_fields or {})}
+        if self.edit_columns and "version" not in self.edit_columns:
+            self.edit_columns = [*self.edit_columns, "version"]
+        super().__init__(**kwargs)
+
+    # ------------------------------------------------------------ lists
+    def _show_archived(self) -> bool:
+        return request.args.get("include_archived") in ("1", "true", "yes")
+
+    def _get_list_widget(self, filters, *args, **kwargs):
+        base = self._base_filters
+        if not self._show_archived():
+            self._base_filters = base.copy().add_filter_list([["id", NotArchived, None]])
+        try:
+            return super()._get_list_widget(filters, *args, **kwargs)
+        finally:
+            self._base_filters = base
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("show_archived", self._show_archived() if request else False)
+        return super().render_template(template, **kwargs)
+
+    # ------------------------------------------------------------ forms
+    def _form_error(self, form, exc: DomainError) -> None:
+        db.session.rollback()
+        placed = False
+        for field, messages in exc.fields.items():
+            target = getattr(form, field, None) or getattr(form, f"{field}_id", None)
+            if target is not None:
+                target.errors = list(target.errors or []) + list(messages)
+                placed = True
+        if not placed or exc.status == 409:
+            flash(exc.message, "danger")
+
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                try:
+                    with db.session.no_autoflush:
+                        form.populate_obj(item)
+                    self.pre_add(item)
+                    with services.unit_of_work() as session:
+                        session.add(item)
+                    self.post_add(item)
+                    flash(self.add_row_message, "success")
+                    return None
+                except DomainError as exc:
+                    self._form_error(form, exc)
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if form.validate():
+                self.process_form(form, False)
+                try:
+                    services.check_version(item, form.version.data)
+                    del form.version
+                    with db.session.no_autoflush:
+                        form.populate_obj(item)
+                    self.pre_update(item)
+                    with services.unit_of_work():
+                        pass
+                    self.post_update(item)
+                    flash(self.edit_row_message, "success")
+                    return None
+                except DomainError as exc:
+                    if not hasattr(form, "version"):
+                        form = self.edit_form.refresh(request.form)
+                    self._form_error(form, exc)
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+            self.update_redirect()
+        return self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+
+    def _delete(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            self.pre_delete(item)
+            services.delete(item)
+            self.post_delete(item)
+            flash(self.delete_row_message, "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        self.update_redirect()
+
+    # ------------------------------------------------------------ show + history
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        widgets = self._show(pk)
+        sm = self.appbuilder.sm
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            item=item,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            history=history_service.history_for(db.session, item),
+            can_revert=sm.has_access("can_revert", self.class_permission_name),
+            can_archive=sm.has_access("can_archive", self.class_permission_name),
+            view_name=self.__class__.__name__,
+        )
+
+    @expose("/revert/<int:pk>", methods=["POST"])
+    @has_access
+    def revert(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        try:
+            tx = int(request.form.get("transaction_id", ""))
+            history_service.revert(db.session, item, tx)
+            flash(f"Reverted to the state of transaction {tx}.", "success")
+        except ValueError:
+            flash("Choose a version to revert to.", "danger")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+
+    # ------------------------------------------------------------ archive / restore
+    def _bulk(self, items, fn, verb: str):
+        items = items if isinstance(items, list) else [items]
+        done = 0
+        for item in items:
+            if item is None:
+                continue
+            try:
+                fn(item)
+                done += 1
+            except DomainError as exc:
+                db.session.rollback()
+                flash(f"{item}: {exc.message}", "danger")
+        if done:
+            flash(f"{verb} {done} record(s).", "success")
+        return redirect(request.referrer or url_for(f"{self.__class__.__name__}.list"))
+
+    @action("archive", "Archive", "Archive the selected records? They leave the list and can be restored.", "fa-archive")
+    def archive(self, items):
+        return self._bulk(items, services.archive, "Archived")
+
+    @action("restore", "Restore", "Restore the selected records?", "fa-undo")
+    def restore(self, items):
+        return self._bulk(items, services.restore, "Restored")

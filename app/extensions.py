@@ -1,0 +1,30 @@
+"""Shared extension objects.
+
+Order matters: the naming convention must be on FAB's metadata before any table is declared, and
+Continuum's `make_versioned` must run before any versioned model is imported.
+"""
+
+from __future__ import annotations
+
+from flask_appbuilder import Model
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+Model.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# One metadata for FAB's security tables, our models and Continuum's version tables, so that
+# Flask-Migrate sees them all.
+db = SQLAlchemy(metadata=Model.metadata)
+migrate = Migrate()
+csrf = CSRFProtect()
+
+from app.core import versioning  # noqa: E402  (make_versioned before models import)
+
+versioning.setup()

@@ -1,0 +1,191 @@
+"""Roles, demo organization, accounts and data. Idempotent: running it twice changes nothing.
+
+Demo data goes through the ORM (versioned, attributed to the admin). The `--scale` path writes
+many clients with plain INSERTs for speed, and therefore writes their version, transaction and
+audit rows itself.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+from app.core import context
+from app.core.audit import AuditRecord
+from app.core.history import version_class_of
+from app.core.roles import DEFAULT_ROLES, MENUS, RESOURCE_EXTRAS
+from app.core.services import unit_of_work
+from app.core.versioning import transaction_model
+from app.crm.models import Client, Contact
+from app.extensions import db
+from app.tenancy.models import Membership, Organization
+
+DEMO_USERS = [
+    ("admin", "Admin", "Ada", "Admin"),
+    ("staff", "Staff", "Sam", "Staff"),
+    ("manager", "Manager", "Mia", "Manager"),
+    ("finance", "Finance", "Fred", "Finance"),
+    ("hr", "HR", "Hana", "Resources"),
+    ("commercial", "Commercial", "Carl", "Commercial"),
+    ("support", "Support", "Sue", "Support"),
+    ("valuer", "Valuer", "Val", "Valuer"),
+    ("viewer", "Viewer", "Vic", "Viewer"),
+]
+
+DEMO_CLIENTS = [
+    ("Acme Corporation", "contact@acme.example", "+1 555 0100", "https://acme.example", "manager", "enterprise,priority"),
+    ("Globex Industries", "hello@globex.example", "+1 555 0101", "https://globex.example", "staff", "manufacturing"),
+    ("Initech", "info@initech.example", "+1 555 0102", "https://initech.example", "staff", "software"),
+    ("Umbrella Health", "ops@umbrella.example", "+44 20 7946 0000", "https://umbrella.example", "manager", "health"),
+    ("Stark Logistics", "desk@stark.example", "+1 555 0104", "https://stark.example", "commercial", "logistics"),
+    ("Wayne Foundation", "grants@wayne.example", "+1 555 0105", None, "manager", "non-profit"),
+    ("Soylent Foods", "orders@soylent.example", "+1 555 0106", "https://soylent.example", "staff", "food"),
+    ("Hooli", "partners@hooli.example", "+1 555 0107", "https://hooli.example", "commercial", "software,priority"),
+]
+FIRST = ["Alice", "Bob", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas"]
+LAST = ["Martin", "Okafor", "Schmidt", "Tanaka", "Rossi", "Novak", "Silva", "Dubois", "Khan", "Berg"]
+
+
+def sync_permissions(reset: bool = False) -> None:
+    """Create FAB permissions for every view, the named extras, and the default roles."""
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    admin = sm.find_role("Admin") or sm.add_role("Admin")
+    sm.find_role("Public") or sm.add_role("Public")
+    appbuilder.add_permissions(update_perms=True)
+    for resource, perms in RESOURCE_EXTRAS.items():
+        for perm in perms:
+            pv = sm.add_permission_view_menu(perm, resource)
+            sm.add_permission_role(admin, pv)
+    for name, matrix in DEFAULT_ROLES.items():
+        role = sm.find_role(name)
+        if role is not None and not reset:
+            continue
+        role = role or sm.add_role(name)
+        role.permissions = []
+        wanted = []
+        for resource, perms in matrix.items():
+            for perm in perms:
+                wanted.append(sm.add_permission_view_menu(perm, resource))
+            if "can_read" in perms and resource in MENUS:
+                wanted.append(sm.add_permission_view_menu("menu_access", MENUS[resource]))
+                wanted.append(sm.add_permission_view_menu("menu_access", "CRM"))
+        for pv in wanted:
+            if pv not in role.permissions:
+                role.permissions.append(pv)
+        db.session.commit()
+
+
+def _ensure_user(username: str, first: str, last: str, password: str, global_roles: list) -> object:
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(username=username)
+    if user is None:
+        from flask_appbuilder.security.sqla.models import User
+
+        user = User(
+            username=username, first_name=first, last_name=last, email=f"{username}@opshub.example",
+            active=True, password=generate_password_hash(password), roles=global_roles,
+        )
+        db.session.add(user)
+        db.session.commit()
+    return user
+
+
+def _ensure_org(name: str, slug: str) -> Organization:
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if org is None:
+        with context.acting_as(None, None, system=True), unit_of_work() as s:
+            org = Organization(name=name, slug=slug)
+            s.add(org)
+    return org
+
+
+def _ensure_membership(user, org, role_name: str) -> None:
+    sm = current_app.appbuilder.sm
+    exists = db.session.scalar(
+        sa.select(Membership.id).where(Membership.user_id == user.id, Membership.organization_id == org.id)
+    )
+    if exists is None:
+        with context.acting_as(None, org.id, system=True), unit_of_work() as s:
+            s.add(Membership(user_id=user.id, organization_id=org.id, role_id=sm.find_role(role_name).id))
+
+
+def seed_demo() -> dict:
+    sync_permissions()
+    sm = current_app.appbuilder.sm
+    demo = _ensure_org("Demo Company", "demo")
+    other = _ensure_org("Globex Holdings", "globex")
+    users = {}
+    for username, role, first, last in DEMO_USERS:
+        global_roles = [sm.find_role("Admin")] if role == "Admin" else []
+        users[username] = _ensure_user(username, first, last, f"{username}123", global_roles)
+        _ensure_membership(users[username], demo, role)
+    outsider = _ensure_user("globex", "Gina", "Globex", "globex123", [])
+    _ensure_membership(outsider, other, "Manager")
+
+    rng = random.Random(42)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Client).where(Client.organization_id == demo.id)) == 0:
+        with context.acting_as(users["admin"].id, demo.id, system=True), unit_of_work() as s:
+            for name, email, phone, web, owner, tags in DEMO_CLIENTS:
+                client = Client(name=name, email=email, phone=phone, website=web, owner_id=users[owner].id,
+                                tags=tags, address=f"{rng.randint(1, 999)} Main Street", notes=None)
+                s.add(client)
+                for _ in range(rng.randint(1, 3)):
+                    first, last = rng.choice(FIRST), rng.choice(LAST)
+                    s.add(Contact(first_name=first, last_name=last, client=client, title=rng.choice(["CEO", "CTO", "Buyer", "Ops lead"]),
+                                  email=f"{first.lower()}.{last.lower()}@{email.split('@')[1]}", phone=phone))
+        acme = db.session.scalar(sa.select(Client).where(Client.organization_id == demo.id, Client.name == "Acme Corporation"))
+        with context.acting_as(users["manager"].id, demo.id, system=True), unit_of_work():
+            acme.notes = "Renewal due in Q1; prefers email."
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Client).where(Client.organization_id == other.id)) == 0:
+        with context.acting_as(outsider.id, other.id, system=True), unit_of_work() as s:
+            s.add(Client(name="Globex Secret Client", email="secret@globex.example", owner_id=outsider.id))
+    return {"organization_id": demo.id}
+
+
+def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> int:
+    """Add `n` clients (with their version, transaction and audit rows) by plain INSERTs."""
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == organization_slug))
+    sm = current_app.appbuilder.sm
+    admin = sm.find_user(username="admin")
+    Tx = transaction_model().__table__
+    V = version_class_of(Client).__table__
+    cols = [c.name for c in Client.__table__.columns if c.name != "id"]
+    start_id = (db.session.scalar(sa.select(sa.func.max(Client.id))) or 0) + 1
+    now = datetime.utcnow()
+    conn = db.session.connection()
+    done = 0
+    while done < n:
+        size = min(batch, n - done)
+        tx_id = conn.execute(
+            sa.insert(Tx).values(issued_at=now, user_id=admin.id, organization_id=org.id, action="create", request_id="seed-scale").returning(Tx.c.id)
+        ).scalar_one()
+        rows = []
+        for i in range(size):
+            k = start_id + done + i
+            rows.append({
+                "id": k, "organization_id": org.id, "name": f"Client {k:07d}", "email": f"client{k}@scale.example",
+                "phone": f"+1 555 {k % 10000:04d}", "website": None, "address": None, "owner_id": admin.id,
+                "tags": "scale", "notes": None, "created_at": now, "updated_at": now, "created_by_id": admin.id,
+                "updated_by_id": admin.id, "archived_at": None, "archived_by_id": None, "version": 1,
+            })
+        conn.execute(sa.insert(Client.__table__), rows)
+        conn.execute(
+            sa.insert(V),
+            [{**{c: r[c] for c in cols if c in V.c}, "id": r["id"], "transaction_id": tx_id, "end_transaction_id": None, "operation_type": 0} for r in rows],
+        )
+        conn.execute(
+            sa.insert(AuditRecord.__table__),
+            [{"transaction_id": tx_id, "organization_id": org.id, "resource": "Client", "record_id": r["id"], "action": "create"} for r in rows],
+        )
+        done += size
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))"))
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    return done

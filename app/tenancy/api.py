@@ -1,0 +1,265 @@
+"""/api/v1/me, /api/v1/organizations/register and organization member management."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.security.decorators import permission_name, protect
+from flask_jwt_extended import get_jwt, jwt_required
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.core import context
+from app.core.api import domain_errors
+from app.core.errors import Forbidden, NotFound
+from app.core.security import current_capabilities
+from app.extensions import db
+from app.tenancy import services
+from app.tenancy.models import Membership
+
+
+class RegisterSchema(Schema):
+    organization_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class MemberSchema(Schema):
+    user_id = fields.Integer(required=True, strict=True)
+    role = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class RoleSchema(Schema):
+    role = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+def _org_json(org) -> dict | None:
+    return {"id": org.id, "name": org.name, "slug": org.slug} if org is not None else None
+
+
+class MeApi(BaseApi):
+    resource_name = "me"
+    openapi_spec_tag = "Me"
+
+    @expose("/", methods=["GET"])
+    @jwt_required()
+    @safe
+    @domain_errors
+    def get(self):
+        """The current user, active organization, roles and capabilities.
+        ---
+        get:
+          responses:
+            200:
+              description: The current user
+            401:
+              $ref: '#/components/responses/401'
+        """
+        sm = current_app.appbuilder.sm
+        user = context.request_user()
+        if user is None:
+            return self.response_401()
+        org = services.resolve_active_organization()
+        roles = sm.get_user_roles(user)
+        return self.response(
+            200,
+            id=user.id,
+            username=user.username,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            organization=_org_json(org),
+            organizations=[
+                {**_org_json(m.organization), "role": m.role.name} for m in services.memberships_of(user.id)
+            ],
+            roles=sorted(r.name for r in roles),
+            capabilities=current_capabilities(),
+        )
+
+    def domain_error_response(self, exc):
+        return self.response(exc.status, message=exc.fields or exc.message)
+
+
+class SessionApi(BaseApi):
+    """Logout for API clients: revokes the presented access token (and refresh token if sent)."""
+
+    resource_name = "security"
+    openapi_spec_tag = "Security"
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    @safe
+    def logout(self):
+        """Revoke the current token (and `refresh_token` from the body, if given).
+        ---
+        post:
+          responses:
+            200:
+              description: Revoked
+        """
+        sm = current_app.appbuilder.sm
+        sm.revoke_token(get_jwt())
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("refresh_token"), str):
+            from flask_jwt_extended import decode_token
+
+            try:
+                sm.revoke_token(decode_token(body["refresh_token"], allow_expired=True))
+            except Exception:  # an unparseable refresh token is simply not revoked
+                pass
+        return self.response(200, message="Logged out")
+
+
+class OrganizationApi(BaseApi):
+    resource_name = "organizations"
+    openapi_spec_tag = "Organizations"
+    class_permission_name = "Membership"
+    method_permission_name = {"members": "read", "add_member": "write", "change_member": "write", "remove_member": "write"}
+    base_permissions = ["can_read", "can_write"]
+
+    def domain_error_response(self, exc):
+        body = {"message": exc.fields or exc.message}
+        return self.response(exc.status, **body)
+
+    @expose("/register", methods=["POST"])
+    @safe
+    @domain_errors
+    def register(self):
+        """Register an organization with its first owner (only with OPSHUB_OPEN_REGISTRATION=1).
+        ---
+        post:
+          responses:
+            201:
+              description: Registered
+            404:
+              description: Registration is closed
+        """
+        if not current_app.config.get("OPSHUB_OPEN_REGISTRATION"):
+            return self.response_404()
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        try:
+            data = RegisterSchema().load(body)
+        except ValidationError as err:
+            return self.response_422(message=err.messages)
+        org, user = services.register_organization(**data)
+        return self.response(201, organization_id=org.id, user_id=user.id)
+
+    def _org_admin(self, org_id: int):
+        """Members are managed by org admins: a membership role of Admin, or a global Admin."""
+        sm = current_app.appbuilder.sm
+        user = context.request_user()
+        active = services.resolve_active_organization()
+        if active is None or active.id != org_id:
+            raise NotFound("Organization not found.")
+        membership = services.resolve_active_membership()
+        if not (sm.is_global_admin(user) or (membership is not None and membership.role.name == services.OWNER_ROLE)):
+            raise Forbidden("Only an administrator of this organization manages its members.")
+
+    def _role(self, name: str):
+        role = current_app.appbuilder.sm.find_role(name)
+        if role is None or role.name == "Public":
+            raise NotFound(f"Role {name!r} not found.", {"role": ["Unknown role."]})
+        return role
+
+    def _member(self, org_id: int, user_id: int) -> Membership:
+        m = services.membership_for(user_id, org_id)
+        if m is None:
+            raise NotFound("Member not found.")
+        return m
+
+    @expose("/<int:org_id>/members", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("members")
+    @domain_errors
+    def members(self, org_id: int):
+        """Members of the active organization.
+        ---
+        get:
+          responses:
+            200:
+              description: Members
+        """
+        active = services.resolve_active_organization()
+        if active is None or active.id != org_id:
+            return self.response_404()
+        rows = db.session.scalars(
+            sa.select(Membership).where(Membership.organization_id == org_id).order_by(Membership.id)
+        ).unique()
+        return self.response(
+            200,
+            result=[{"user_id": m.user_id, "username": m.user.username, "role": m.role.name} for m in rows],
+        )
+
+    @expose("/<int:org_id>/members", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("add_member")
+    @domain_errors
+    def add_member(self, org_id: int):
+        """Add a user to the organization with a role.
+        ---
+        post:
+          responses:
+            201:
+              description: Added
+        """
+        self._org_admin(org_id)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        try:
+            data = MemberSchema().load(body)
+        except ValidationError as err:
+            return self.response_422(message=err.messages)
+        user = current_app.appbuilder.sm.get_user_by_id(data["user_id"])
+        if user is None:
+            return self.response(422, message={"user_id": ["Unknown user."]})
+        m = services.add_member(org_id, user.id, self._role(data["role"]).id)
+        return self.response(201, user_id=m.user_id, role=data["role"])
+
+    @expose("/<int:org_id>/members/<int:user_id>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("change_member")
+    @domain_errors
+    def change_member(self, org_id: int, user_id: int):
+        """Change a member's role.
+        ---
+        put:
+          responses:
+            200:
+              description: Changed
+        """
+        self._org_admin(org_id)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        try:
+            data = RoleSchema().load(body)
+        except ValidationError as err:
+            return self.response_422(message=err.messages)
+        m = services.change_member_role(self._member(org_id, user_id), self._role(data["role"]).id)
+        return self.response(200, user_id=m.user_id, role=data["role"])
+
+    @expose("/<int:org_id>/members/<int:user_id>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("remove_member")
+    @domain_errors
+    def remove_member(self, org_id: int, user_id: int):
+        """Remove a member.
+        ---
+        delete:
+          responses:
+            200:
+              description: Removed
+        """
+        self._org_admin(org_id)
+        services.remove_member(self._member(org_id, user_id))
+        return self.response(200, message="OK")
