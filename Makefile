@@ -14,7 +14,6 @@ $(BIN)/python:
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
-	$(BIN)/pip install -q -e . --no-deps
 	touch $@
 
 install: $(VENV)/.installed

@@ -27,6 +27,8 @@ USER_AUDIT_FKS = {"created_by_id", "updated_by_id", "archived_by_id"}
 def _tenant_criteria(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get(UNSCOPED):
         return
+    if not any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        return
     if not context.in_tenant_request():
         return
     org_id = context.current_org_id()

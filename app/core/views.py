@@ -12,7 +12,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args
+from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
 from wtforms import HiddenField
 
 from app.core import history as history_service
@@ -139,7 +139,11 @@ class OpsModelView(ModelView):
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
             self.update_redirect()
-        return self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=get_order_args(), pages=get_page_args(),
+            page_sizes=get_page_size_args(), widgets=widgets,
+        )
 
     def _delete(self, pk):
         item = self.datamodel.get(pk, self._base_filters)

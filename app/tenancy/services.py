@@ -69,6 +69,16 @@ def _resolve() -> _Active | None:
     cached = g.get("_opshub_active")
     if cached is not None:
         return cached
+    if g.get("_opshub_resolving"):
+        return None  # re-entered while loading the user: scoped queries see nothing meanwhile
+    g._opshub_resolving = True
+    try:
+        return _resolve_uncached()
+    finally:
+        g._opshub_resolving = False
+
+
+def _resolve_uncached() -> _Active | None:
     user = context.request_user()
     if user is None:
         return None
