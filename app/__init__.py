@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from flask_appbuilder import AppBuilder
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -93,9 +93,12 @@ def _register_hooks(app: Flask) -> None:
             return jsonify(status="error", db="unreachable"), 503
 
     @app.before_request
-    def _resolve_api_identity():
-        """On the API, authenticate the bearer early so that an unknown X-Organization-Id is a
-        clean 404 before any handler runs (FAB's @protect re-uses the loaded user)."""
+    def _start_request():
+        """Per-request caches live on `g`; drop any left by an outer app context. Then, on the
+        API, authenticate the bearer early so that an unknown X-Organization-Id is a clean 404
+        before any handler runs (FAB's @protect re-uses the loaded user)."""
+        for key in [k for k in g.__dict__ if k.startswith("_opshub_")]:
+            g.__dict__.pop(key, None)
         if not request.path.startswith("/api/") or "Authorization" not in request.headers:
             return None
         from flask_jwt_extended import verify_jwt_in_request

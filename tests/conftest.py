@@ -1,0 +1,84 @@
+"""One app and one migrated database per test session; every test builds its own organization,
+users and records with the factories, so tests never share state through order.
+
+TEST_DATABASE_URL selects the engine (PostgreSQL in CI); by default a SQLite file in a temp dir.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "opshub-test.db")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.seed import sync_permissions
+
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+        sync_permissions()
+        sm = application.appbuilder.sm
+        if sm.find_role("NoAccess") is None:
+            sm.add_role("NoAccess")
+        db.session.commit()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    from app.extensions import db
+
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def org():
+    from tests.factories import make_org
+
+    return make_org()
+
+
+@pytest.fixture
+def other_org():
+    from tests.factories import make_org
+
+    return make_org()

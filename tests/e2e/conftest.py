@@ -1,0 +1,134 @@
+"""Fixtures for the browser end-to-end tests.
+
+The app runs for real: its own temporary SQLite file (never TEST_DATABASE_URL), the schema built
+by the migrations, the demo data seeded, CSRF enabled, served by werkzeug on a free local port.
+The browser is Debian's Chromium, driven headless by Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: browser tests")
+
+
+@pytest.fixture(scope="session")
+def e2e_app(tmp_path_factory):
+    """The real app on a fresh migrated + seeded SQLite file, with CSRF on."""
+    import flask_migrate
+
+    from app import create_app
+    from config import TestConfig
+
+    db_file = tmp_path_factory.mktemp("e2e-db") / "opshub-e2e.db"
+
+    class E2EConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{db_file}"
+        WTF_CSRF_ENABLED = True
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("e2e-uploads"))
+        RATELIMIT_STORAGE_URI = "memory://"
+
+    app = create_app(E2EConfig)
+    with app.app_context():
+        flask_migrate.upgrade()
+        from app.seed import seed_demo
+
+        seed_demo()
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_app) -> Iterator[str]:
+    """Serve the app in a background thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, e2e_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run e2e tests")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class RequestLog:
+    """Every URL the page asked for, so a test can prove the app works offline."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def record(self, request) -> None:
+        self.urls.append(request.url)
+
+    def external(self) -> list[str]:
+        """Requests to anything but the local server (data:/blob: URLs never leave the browser)."""
+        out = []
+        for url in self.urls:
+            parts = urlsplit(url)
+            if parts.scheme in ("data", "blob", "about"):
+                continue
+            if parts.hostname not in LOCAL_HOSTS:
+                out.append(url)
+        return out
+
+
+@pytest.fixture
+def requests_made() -> RequestLog:
+    return RequestLog()
+
+
+@pytest.fixture
+def page(browser, live_server, requests_made):
+    """A fresh browser context: 1280x800, confirm() dialogs accepted, every request recorded."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=live_server)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("request", requests_made.record)
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOT_DIR

@@ -1,0 +1,106 @@
+"""Plain factory helpers (the CTFd pattern): each returns a committed object."""
+
+from __future__ import annotations
+
+import itertools
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_appbuilder.security.sqla.models import User
+from flask_jwt_extended import create_access_token
+from werkzeug.security import generate_password_hash
+
+from app.core import context
+from app.core.services import unit_of_work
+from app.crm.models import Client, Contact
+from app.extensions import db
+from app.tenancy.models import Membership, Organization
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-1"
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_seq)}"
+
+
+def make_org(name: str | None = None) -> Organization:
+    name = name or unique("Org ")
+    with context.acting_as(None, None, system=True), unit_of_work() as s:
+        org = Organization(name=name, slug=unique("org-"))
+        s.add(org)
+    return org
+
+
+def make_user(org: Organization | None = None, role: str = "Staff", *, admin: bool = False,
+              username: str | None = None) -> User:
+    sm = current_app.appbuilder.sm
+    username = username or unique("user")
+    user = User(
+        username=username, first_name=username.title(), last_name="Tester", email=f"{username}@test.example",
+        active=True, password=_HASH, roles=[sm.find_role("Admin")] if admin else [],
+    )
+    db.session.add(user)
+    db.session.commit()
+    if org is not None:
+        add_membership(user, org, role)
+    return user
+
+
+def add_membership(user: User, org: Organization, role: str) -> Membership:
+    sm = current_app.appbuilder.sm
+    with context.acting_as(None, org.id, system=True), unit_of_work() as s:
+        m = Membership(user_id=user.id, organization_id=org.id, role_id=sm.find_role(role).id)
+        s.add(m)
+    return m
+
+
+def make_client(org: Organization, owner: User | None = None, **fields) -> Client:
+    fields.setdefault("name", unique("Client "))
+    with context.acting_as(owner.id if owner else None, org.id, system=True), unit_of_work() as s:
+        obj = Client(owner_id=owner.id if owner else None, **fields)
+        s.add(obj)
+    return obj
+
+
+def make_contact(client: Client, **fields) -> Contact:
+    fields.setdefault("first_name", "Jane")
+    fields.setdefault("last_name", unique("Doe"))
+    with context.acting_as(client.owner_id, client.organization_id, system=True), unit_of_work() as s:
+        obj = Contact(client_id=client.id, **fields)
+        s.add(obj)
+    return obj
+
+
+def token_for(user: User) -> str:
+    return create_access_token(identity=str(user.id), fresh=True)
+
+
+def auth(user: User, org: Organization | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token_for(user)}"}
+    if org is not None:
+        headers["X-Organization-Id"] = str(org.id)
+    return headers
+
+
+def page_login(client, user: User) -> None:
+    resp = client.post("/login/", data={"username": user.username, "password": PASSWORD})
+    assert resp.status_code == 302, resp.data[:500]
+
+
+def versions_of(model, pk: int):
+    """[(operation_type, username)] of a record's versions, oldest first."""
+    from sqlalchemy_continuum import version_class
+
+    from app.core.versioning import transaction_model
+
+    V = version_class(model)
+    Tx = transaction_model()
+    return db.session.execute(
+        sa.select(V.operation_type, User.username)
+        .join(Tx, Tx.id == V.transaction_id)
+        .outerjoin(User, User.id == Tx.user_id)
+        .where(V.id == pk)
+        .order_by(V.transaction_id)
+    ).all()
