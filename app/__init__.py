@@ -16,6 +16,7 @@ from config import INSECURE_DEFAULT, config_for_env
 from app.extensions import csrf, db, migrate
 
 log = logging.getLogger(__name__)
+REQUEST_SCOPED_G = ("_opshub_", "_login_user", "user", "_jwt_extended")
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -92,13 +93,19 @@ def _register_hooks(app: Flask) -> None:
             db.session.rollback()
             return jsonify(status="error", db="unreachable"), 503
 
+    def _fresh_identity():
+        """Identity and per-request caches live on `g`, which belongs to the app context. When a
+        caller keeps one app context across requests (tests, scripts), drop what the previous
+        request left so that nobody inherits another request's user, token or organization."""
+        for key in [k for k in g.__dict__ if k.startswith(REQUEST_SCOPED_G)]:
+            g.__dict__.pop(key, None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_identity)
+
     @app.before_request
     def _start_request():
-        """Per-request caches live on `g`; drop any left by an outer app context. Then, on the
-        API, authenticate the bearer early so that an unknown X-Organization-Id is a clean 404
-        before any handler runs (FAB's @protect re-uses the loaded user)."""
-        for key in [k for k in g.__dict__ if k.startswith("_opshub_")]:
-            g.__dict__.pop(key, None)
+        """On the API, authenticate the bearer early so that an unknown X-Organization-Id is a
+        clean 404 before any handler runs (FAB's @protect re-uses the loaded user)."""
         if not request.path.startswith("/api/") or "Authorization" not in request.headers:
             return None
         from flask_jwt_extended import verify_jwt_in_request
