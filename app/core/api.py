@@ -120,6 +120,13 @@ class OpsModelRestApi(ModelRestApi):
         self.add_query_rel_fields = {**rels, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rels, **(self.edit_query_rel_fields or {})}
 
+    @staticmethod
+    def _fresh(schema):
+        """A schema instance of our own for this request: marshmallow-sqlalchemy keeps the
+        instance being loaded on the schema object, so sharing one across threads mixes up
+        concurrent writes (seen: a PUT answered 200 having written nothing)."""
+        return type(schema)()
+
     # ------------------------------------------------------------ responses
     def domain_error_response(self, exc: DomainError):
         body: dict[str, Any] = {"message": exc.fields or exc.message}
@@ -247,7 +254,7 @@ class OpsModelRestApi(ModelRestApi):
             return self.response_400(message="Request body must be a JSON object")
         with db.session.no_autoflush:
             try:
-                item = self.add_model_schema.load(body)
+                item = self._fresh(self.add_model_schema).load(body)
             except ValidationError as err:
                 db.session.rollback()
                 return self.response_422(message=err.messages)
@@ -298,7 +305,7 @@ class OpsModelRestApi(ModelRestApi):
         with db.session.no_autoflush:
             try:
                 data = self._merge_update_item(item, body)
-                item = self.edit_model_schema.load(data, instance=item)
+                item = self._fresh(self.edit_model_schema).load(data, instance=item)
             except ValidationError as err:
                 db.session.rollback()
                 return self.response_422(message=err.messages)

@@ -81,7 +81,8 @@ def assert_no_error_flash(page) -> None:
 
 def history_operations(page) -> list[str]:
     """The operation names of the History tab, newest first."""
-    return [s.strip() for s in page.locator("#History table.history-table > tbody > tr > td:first-child strong").all_inner_texts()]
+    cells = page.locator("#History table.history-table > tbody > tr > td:first-child strong")
+    return [text.strip() for text in cells.all_inner_texts()]
 
 
 # --------------------------------------------------------------------------- the test
@@ -124,6 +125,7 @@ def test_admin_adds_archives_restores_a_client_and_reads_its_history_without_lea
     expect()(page.locator("#archived-banner")).to_be_visible()
     expect()(page.locator("#archived-banner")).to_contain_text("Archived on")
     assert_no_error_flash(page)
+    screenshot(page, screenshot_dir, "client-archived-banner.png")
 
     # gone from the default list, back with "Show archived"
     open_clients_from_menu(page)
