@@ -76,6 +76,10 @@ class OpsSecurityManager(SecurityManager):
     def create_jwt_manager(self, app) -> JWTManager:
         jwt_manager = super().create_jwt_manager(app)
 
+        @jwt_manager.invalid_token_loader
+        def _invalid(reason: str):
+            return jsonify(message=f"Invalid token: {reason}"), 401
+
         @jwt_manager.token_in_blocklist_loader
         def _is_revoked(_header, payload) -> bool:
             jti = payload.get("jti")

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
+
 pytestmark = pytest.mark.e2e
 
 NEW_CLIENT = {
@@ -25,12 +27,6 @@ NEW_CLIENT = {
 
 
 # --------------------------------------------------------------------------- helpers
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
-
-
 def screenshot(page, directory, name: str) -> None:
     page.screenshot(path=str(directory / name), full_page=True)
 
@@ -41,14 +37,14 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("#password", password)
     page.click("input[type=submit]")
     page.wait_for_load_state()
-    expect()(page).not_to_have_url(re.compile(r"/login/?$"))
+    expect(page).not_to_have_url(re.compile(r"/login/?$"))
 
 
 def open_clients_from_menu(page) -> None:
     page.click("a.dropdown-toggle:has-text('CRM')")
     page.click(".dropdown-menu a[href^='/clients/list']")
     page.wait_for_load_state()
-    expect()(page).to_have_url(re.compile(r"/clients/list/?"))
+    expect(page).to_have_url(re.compile(r"/clients/list/?"))
 
 
 def list_rows(page):
@@ -91,67 +87,67 @@ def test_admin_adds_archives_restores_a_client_and_reads_its_history_without_lea
 ):
     # log in and land on the dashboard
     log_in(page, "admin", "admin123")
-    expect()(page.locator("h2")).to_contain_text("Dashboard")
-    expect()(page.locator(".dash-card[data-card='Clients'] .count")).to_have_text("8")
+    expect(page.locator("h2")).to_contain_text("Dashboard")
+    expect(page.locator(".dash-card[data-card='Clients'] .count")).to_have_text("8")
     screenshot(page, screenshot_dir, "dashboard.png")
 
     # the client list, reached through the CRM menu
     open_clients_from_menu(page)
-    expect()(row_for(page, "Acme Corporation")).to_have_count(1)
+    expect(row_for(page, "Acme Corporation")).to_have_count(1)
     assert list_rows(page).count() >= 8
     screenshot(page, screenshot_dir, "clients-list.png")
 
     # add a client through the form
     page.click("a[href*='/clients/add']")
-    expect()(page).to_have_url(re.compile(r"/clients/add"))
+    expect(page).to_have_url(re.compile(r"/clients/add"))
     fill_client_form(page, NEW_CLIENT)
     screenshot(page, screenshot_dir, "client-add.png")
     page.click("form button[type=submit]:has-text('Save')")
     page.wait_for_load_state()
     assert_no_error_flash(page)
-    expect()(page.locator(".alert-success")).to_contain_text("Added")
+    expect(page.locator(".alert-success")).to_contain_text("Added")
 
     # find it in the list and open its show page
     page.goto("/clients/list/")
-    expect()(row_for(page, NEW_CLIENT["name"])).to_have_count(1)
+    expect(row_for(page, NEW_CLIENT["name"])).to_have_count(1)
     show_href = show_url_of(page, NEW_CLIENT["name"])
     pk = re.search(r"/clients/show/(\d+)", show_href).group(1)
     row_for(page, NEW_CLIENT["name"]).locator("a[href*='/clients/show/']").first.click()
-    expect()(page).to_have_url(re.compile(rf"/clients/show/{pk}$"))
-    expect()(page.locator("#Home")).to_contain_text(NEW_CLIENT["email"])
+    expect(page).to_have_url(re.compile(rf"/clients/show/{pk}$"))
+    expect(page.locator("#Home")).to_contain_text(NEW_CLIENT["email"])
 
     # archive it (the button asks confirm(); the page fixture accepts every dialog)
     page.click("#archive-btn")
-    expect()(page.locator("#archived-banner")).to_be_visible()
-    expect()(page.locator("#archived-banner")).to_contain_text("Archived on")
+    expect(page.locator("#archived-banner")).to_be_visible()
+    expect(page.locator("#archived-banner")).to_contain_text("Archived on")
     assert_no_error_flash(page)
     screenshot(page, screenshot_dir, "client-archived-banner.png")
 
     # gone from the default list, back with "Show archived"
     open_clients_from_menu(page)
-    expect()(row_for(page, "Acme Corporation")).to_have_count(1)
-    expect()(row_for(page, NEW_CLIENT["name"])).to_have_count(0)
+    expect(row_for(page, "Acme Corporation")).to_have_count(1)
+    expect(row_for(page, NEW_CLIENT["name"])).to_have_count(0)
     page.click("#show-archived")
-    expect()(page).to_have_url(re.compile(r"include_archived=1"))
-    expect()(row_for(page, NEW_CLIENT["name"])).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"include_archived=1"))
+    expect(row_for(page, NEW_CLIENT["name"])).to_have_count(1)
     screenshot(page, screenshot_dir, "clients-archived.png")
 
     # restore it from its show page
     row_for(page, NEW_CLIENT["name"]).locator("a[href*='/clients/show/']").first.click()
-    expect()(page).to_have_url(re.compile(rf"/clients/show/{pk}$"))
+    expect(page).to_have_url(re.compile(rf"/clients/show/{pk}$"))
     page.locator("#archived-banner button:has-text('Restore')").click()
-    expect()(page.locator("#archived-banner")).to_have_count(0)
-    expect()(page.locator("#archive-btn")).to_be_visible()
+    expect(page.locator("#archived-banner")).to_have_count(0)
+    expect(page.locator("#archive-btn")).to_be_visible()
     assert_no_error_flash(page)
     page.goto("/clients/list/")
-    expect()(row_for(page, NEW_CLIENT["name"])).to_have_count(1)
+    expect(row_for(page, NEW_CLIENT["name"])).to_have_count(1)
 
     # the History tab tells the story: created, archived, restored (newest first)
     page.goto(f"/clients/show/{pk}")
     page.click("#history-tab")
-    expect()(page.locator("#History")).to_be_visible()
+    expect(page.locator("#History")).to_be_visible()
     assert history_operations(page) == ["restore", "archive", "create"], flashes(page)
-    expect()(page.locator("#History")).to_contain_text("by admin")
+    expect(page.locator("#History")).to_contain_text("by admin")
     screenshot(page, screenshot_dir, "client-history.png")
 
     # everything the browser fetched came from this machine

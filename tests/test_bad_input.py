@@ -1,0 +1,124 @@
+"""Bad input gets a clear 4xx and writes nothing; no API route answers 500 to any input, for any
+seeded role."""
+
+import pytest
+
+from app.crm.models import Client
+from app.extensions import db
+from tests import factories as f
+from tests.resources import IDS, RESOURCES
+
+
+def _count(org):
+    return db.session.query(Client).filter_by(organization_id=org.id).count()
+
+
+@pytest.fixture
+def staff(org):
+    return f.make_user(org, "Staff")
+
+
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ({"name": 123}, 422, "name"),
+        ({"name": "x" * 201}, 422, "name"),
+        ({"name": "ok", "email": "not-an-email"}, 422, "email"),
+        ({"name": "ok", "website": "ftp://x"}, 422, "website"),
+        ({"email": "a@b.co"}, 422, "name"),
+        ({"name": "   "}, 422, "name"),
+        ({"name": "ok", "unknown_field": 1}, 422, "unknown_field"),
+        ({"name": "ok", "owner": 99999999}, 422, "owner"),
+        ({"name": "ok", "owner": "abc"}, 422, "owner"),
+        ({"name": "ok", "organization_id": 1}, 422, "organization_id"),
+        ({"name": "ok", "version": 5}, 422, "version"),
+    ],
+)
+def test_invalid_client_bodies_are_422_with_a_message_per_field(client, org, staff, body, status, field):
+    before = _count(org)
+    resp = client.post("/api/v1/clients/", json=body, headers=f.auth(staff))
+    assert resp.status_code == status, resp.get_json()
+    assert field in resp.get_json()["message"]
+    assert _count(org) == before
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"a string"', "null", ""])
+def test_malformed_or_non_object_json_is_400(client, org, staff, raw):
+    before = _count(org)
+    resp = client.post("/api/v1/clients/", data=raw, headers={**f.auth(staff), "Content-Type": "application/json"})
+    assert resp.status_code == 400
+    assert _count(org) == before
+
+
+def test_an_update_with_bad_values_writes_nothing(client, org, staff):
+    row = f.make_client(org, staff, email="keep@example.com")
+    resp = client.put(f"/api/v1/clients/{row.id}", json={"email": "broken", "phone": "9"}, headers=f.auth(staff))
+    assert resp.status_code == 422
+    db.session.expire_all()
+    fresh = db.session.get(Client, row.id)
+    assert (fresh.email, fresh.phone, fresh.version) == ("keep@example.com", None, 1)
+
+
+def test_a_contact_pointing_at_a_missing_client_is_422(client, org, staff):
+    resp = client.post("/api/v1/contacts/", json={"first_name": "a", "last_name": "b", "client": 424242}, headers=f.auth(staff))
+    assert resp.status_code == 422
+    assert "client" in resp.get_json()["message"]
+
+
+@pytest.mark.parametrize("q", ["(((", "(page:x)", "(filters:!((col:nope,opr:eq,value:1)))", "(order_column:secret)", "!(1,2)", "(page_size:'a')"])
+def test_rison_garbage_in_q_is_400(client, staff, q):
+    resp = client.get("/api/v1/clients/", query_string={"q": q}, headers=f.auth(staff))
+    assert resp.status_code == 400, resp.get_json()
+
+
+def test_a_page_size_of_a_million_is_capped(client, org, staff):
+    for _ in range(3):
+        f.make_client(org, staff)
+    resp = client.get("/api/v1/clients/?q=(page_size:1000000)", headers=f.auth(staff))
+    assert resp.status_code == 200
+    assert resp.headers["X-Page-Size"] == "100"
+
+
+def test_a_pk_that_does_not_exist_or_is_not_an_int_is_404(client, staff):
+    h = f.auth(staff)
+    assert client.get("/api/v1/clients/987654321", headers=h).status_code == 404
+    assert client.get("/api/v1/clients/abc", headers=h).status_code == 404
+    assert client.put("/api/v1/clients/-1", json={"name": "x"}, headers=h).status_code == 404
+
+
+GARBAGE = [None, "x", 10**20, [], {"name": None, "client": "x", "role": 5}, {"transaction_id": "1", "user_id": "☃" * 300}]
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and "_openapi" not in rule.rule:
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                yield rule, method
+
+
+@pytest.mark.parametrize("role", ["Admin", "Manager", "Staff", "Finance", "HR", "Commercial", "Support", "Valuer", "Viewer", "NoAccess"])
+def test_no_api_route_answers_500_to_garbage(app, client, org, other_org, role):
+    user = f.make_user(org, role, admin=(role == "Admin"))
+    mine = f.make_client(org, user)
+    theirs = f.make_client(other_org, None)
+    headers = f.auth(user, org)
+    failures = []
+    for rule, method in _routes(app):
+        for pk in (mine.id, theirs.id):
+            url = rule.rule
+            for arg in rule.arguments:
+                url = url.replace(f"<int:{arg}>", str(pk if arg == "pk" else org.id if arg == "org_id" else user.id))
+                url = url.replace(f"<{arg}>", str(pk))
+            for body in GARBAGE:
+                resp = client.open(url, method=method, json=body, headers=headers, query_string={"q": "(page_size:x"})
+                if resp.status_code >= 500:
+                    failures.append((method, url, body, resp.status_code))
+    assert failures == []
+
+
+@pytest.mark.parametrize("res", RESOURCES, ids=IDS)
+def test_unknown_fields_are_refused_on_update_too(client, org, res):
+    user = f.make_user(org, "Manager")
+    row = res.make(org, user)
+    resp = client.put(f"/api/v1/{res.name}/{row.id}", json={"bogus": 1}, headers=f.auth(user))
+    assert resp.status_code == 422
