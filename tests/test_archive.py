@@ -13,7 +13,10 @@ def test_archived_rows_leave_the_default_list_and_come_back_with_include_archive
     assert resp.status_code == 200
     assert resp.get_json()["result"]["archived_at"] is not None
     assert row.id not in client.get("/api/v1/clients/", headers=h).get_json()["ids"]
-    assert row.id in client.get("/api/v1/clients/?include_archived=1", headers=h).get_json()["ids"]
+    with_archived = client.get("/api/v1/clients/?include_archived=1", headers=h)
+    assert row.id in with_archived.get_json()["ids"]
+    assert with_archived.get_json()["count"] == 1 == int(with_archived.headers["X-Total-Count"])
+    assert client.get("/api/v1/clients/", headers=h).get_json()["count"] == 0
     assert client.get(f"/api/v1/clients/{row.id}", headers=h).status_code == 200
     resp = client.post(f"/api/v1/clients/{row.id}/restore", headers=h)
     assert resp.status_code == 200 and resp.get_json()["result"]["archived_at"] is None

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app.core.scope import scope_subquery
 from app.extensions import db
 
 
@@ -18,7 +19,10 @@ class OpsInterface(SQLAInterface):
     def query_count(self, query, filters=None, select_columns=None) -> int:
         cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        limited = inner.with_entities(sa.literal(1)).order_by(None).limit(cap + 1).subquery()
+        # Select the mapped primary key (not a literal): the entity must stay in the statement so
+        # that the tenant scope filter applies to the count as it does to the page.
+        pk = sa.inspect(self.obj).primary_key[0]
+        limited = scope_subquery(inner.with_entities(pk), self.obj).order_by(None).limit(cap + 1).subquery()
         count = self.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
         g._opshub_count_exact = count <= cap
         return min(count, cap)

@@ -23,6 +23,26 @@ UNSCOPED = "opshub_unscoped"
 USER_AUDIT_FKS = {"created_by_id", "updated_by_id", "archived_by_id"}
 
 
+def tenant_option(org_id: int | None):
+    """The loader criteria that scope a statement to one organization."""
+    org_id = -1 if org_id is None else org_id  # an unresolved organization sees nothing
+    return with_loader_criteria(
+        TenantMixin,
+        lambda cls: cls.organization_id == org_id,
+        include_aliases=True,
+        track_closure_variables=True,
+    )
+
+
+def scope_subquery(query, model: type):
+    """Scope an ORM query that will be used as a subquery: the session hook only scopes the
+    entities of the outermost statement, and loader criteria do not reach into subqueries."""
+    if issubclass(model, TenantMixin) and context.in_tenant_request():
+        org_id = context.current_org_id()
+        return query.filter(model.organization_id == (-1 if org_id is None else org_id))
+    return query
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _tenant_criteria(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get(UNSCOPED):
@@ -31,17 +51,7 @@ def _tenant_criteria(state: ORMExecuteState) -> None:
         return
     if not context.in_tenant_request():
         return
-    org_id = context.current_org_id()
-    if org_id is None:
-        org_id = -1  # an unresolved organization sees nothing
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantMixin,
-            lambda cls: cls.organization_id == org_id,
-            include_aliases=True,
-            track_closure_variables=True,
-        )
-    )
+    state.statement = state.statement.options(tenant_option(context.current_org_id()))
 
 
 def _capability(permission: str, resource: str) -> bool:

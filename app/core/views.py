@@ -132,7 +132,7 @@ class OpsModelView(ModelView):
                     flash(self.edit_row_message, "success")
                     return None
                 except DomainError as exc:
-                    if not hasattr(form, "version"):
+                    if "version" not in form._fields:
                         form = self.edit_form.refresh(request.form)
                     self._form_error(form, exc)
         else:
