@@ -25,9 +25,7 @@ class Config:
     OPSHUB_ENV = _env("OPSHUB_ENV", "development")
     SECRET_KEY = _env("SECRET_KEY", INSECURE_DEFAULT)
     JWT_SECRET_KEY = _env("JWT_SECRET_KEY", INSECURE_DEFAULT)
-    SQLALCHEMY_DATABASE_URI = _env(
-        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'opshub.db'}"
-    )
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'opshub.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     UPLOAD_DIR = _env("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     REDIS_URL = _env("REDIS_URL")
@@ -43,7 +41,9 @@ class Config:
     # Schema and permissions are owned by migrations and `flask opshub seed`, never by start-up.
     FAB_CREATE_DB = False
     FAB_UPDATE_PERMS = False
-    FAB_ADD_SECURITY_API = False  # FAB 5.3 crashes building its roles/permissions REST schemas; roles are edited on the pages
+    FAB_ADD_SECURITY_API = (
+        False  # FAB 5.3 crashes building its roles/permissions REST schemas; roles are edited on the pages
+    )
     FAB_API_SWAGGER_UI = True
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_SECURITY_MANAGER_CLASS = "app.core.security.OpsSecurityManager"

@@ -11,9 +11,8 @@ from flask import Flask, g, jsonify, request
 from flask_appbuilder import AppBuilder
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import INSECURE_DEFAULT, config_for_env
-
 from app.extensions import csrf, db, migrate
+from config import INSECURE_DEFAULT, config_for_env
 
 log = logging.getLogger(__name__)
 REQUEST_SCOPED_G = ("_opshub_", "_login_user", "user", "_jwt_extended")

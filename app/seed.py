@@ -37,7 +37,14 @@ DEMO_USERS = [
 ]
 
 DEMO_CLIENTS = [
-    ("Acme Corporation", "contact@acme.example", "+1 555 0100", "https://acme.example", "manager", "enterprise,priority"),
+    (
+        "Acme Corporation",
+        "contact@acme.example",
+        "+1 555 0100",
+        "https://acme.example",
+        "manager",
+        "enterprise,priority",
+    ),
     ("Globex Industries", "hello@globex.example", "+1 555 0101", "https://globex.example", "staff", "manufacturing"),
     ("Initech", "info@initech.example", "+1 555 0102", "https://initech.example", "staff", "software"),
     ("Umbrella Health", "ops@umbrella.example", "+44 20 7946 0000", "https://umbrella.example", "manager", "health"),
@@ -87,8 +94,13 @@ def _ensure_user(username: str, first: str, last: str, password: str, global_rol
         from flask_appbuilder.security.sqla.models import User
 
         user = User(
-            username=username, first_name=first, last_name=last, email=f"{username}@opshub.example",
-            active=True, password=generate_password_hash(password), roles=global_roles,
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@opshub.example",
+            active=True,
+            password=generate_password_hash(password),
+            roles=global_roles,
         )
         db.session.add(user)
         db.session.commit()
@@ -131,14 +143,32 @@ def seed_demo() -> dict:
     if db.session.scalar(sa.select(sa.func.count()).select_from(Client).where(Client.organization_id == demo.id)) == 0:
         with context.acting_as(users["admin"].id, demo.id, system=True), unit_of_work() as s:
             for name, email, phone, web, owner, tags in DEMO_CLIENTS:
-                client = Client(name=name, email=email, phone=phone, website=web, owner_id=users[owner].id,
-                                tags=tags, address=f"{rng.randint(1, 999)} Main Street", notes=None)
+                client = Client(
+                    name=name,
+                    email=email,
+                    phone=phone,
+                    website=web,
+                    owner_id=users[owner].id,
+                    tags=tags,
+                    address=f"{rng.randint(1, 999)} Main Street",
+                    notes=None,
+                )
                 s.add(client)
                 for _ in range(rng.randint(1, 3)):
                     first, last = rng.choice(FIRST), rng.choice(LAST)
-                    s.add(Contact(first_name=first, last_name=last, client=client, title=rng.choice(["CEO", "CTO", "Buyer", "Ops lead"]),
-                                  email=f"{first.lower()}.{last.lower()}@{email.split('@')[1]}", phone=phone))
-        acme = db.session.scalar(sa.select(Client).where(Client.organization_id == demo.id, Client.name == "Acme Corporation"))
+                    s.add(
+                        Contact(
+                            first_name=first,
+                            last_name=last,
+                            client=client,
+                            title=rng.choice(["CEO", "CTO", "Buyer", "Ops lead"]),
+                            email=f"{first.lower()}.{last.lower()}@{email.split('@')[1]}",
+                            phone=phone,
+                        )
+                    )
+        acme = db.session.scalar(
+            sa.select(Client).where(Client.organization_id == demo.id, Client.name == "Acme Corporation")
+        )
         with context.acting_as(users["manager"].id, demo.id, system=True), unit_of_work():
             acme.notes = "Renewal due in Q1; prefers email."
     if db.session.scalar(sa.select(sa.func.count()).select_from(Client).where(Client.organization_id == other.id)) == 0:
@@ -162,30 +192,67 @@ def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> in
     while done < n:
         size = min(batch, n - done)
         tx_id = conn.execute(
-            sa.insert(Tx).values(issued_at=now, user_id=admin.id, organization_id=org.id, action="create", request_id="seed-scale").returning(Tx.c.id)
+            sa.insert(Tx)
+            .values(issued_at=now, user_id=admin.id, organization_id=org.id, action="create", request_id="seed-scale")
+            .returning(Tx.c.id)
         ).scalar_one()
         rows = []
         for i in range(size):
             k = start_id + done + i
-            rows.append({
-                "id": k, "organization_id": org.id, "name": f"Client {k:07d}", "email": f"client{k}@scale.example",
-                "phone": f"+1 555 {k % 10000:04d}", "website": None, "address": None, "owner_id": admin.id,
-                "tags": "scale", "notes": None, "created_at": now, "updated_at": now, "created_by_id": admin.id,
-                "updated_by_id": admin.id, "archived_at": None, "archived_by_id": None, "version": 1,
-            })
+            rows.append(
+                {
+                    "id": k,
+                    "organization_id": org.id,
+                    "name": f"Client {k:07d}",
+                    "email": f"client{k}@scale.example",
+                    "phone": f"+1 555 {k % 10000:04d}",
+                    "website": None,
+                    "address": None,
+                    "owner_id": admin.id,
+                    "tags": "scale",
+                    "notes": None,
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by_id": admin.id,
+                    "updated_by_id": admin.id,
+                    "archived_at": None,
+                    "archived_by_id": None,
+                    "version": 1,
+                }
+            )
         conn.execute(sa.insert(Client.__table__), rows)
         conn.execute(
             sa.insert(V),
-            [{**{c: r[c] for c in cols if c in V.c}, "id": r["id"], "transaction_id": tx_id, "end_transaction_id": None, "operation_type": 0} for r in rows],
+            [
+                {
+                    **{c: r[c] for c in cols if c in V.c},
+                    "id": r["id"],
+                    "transaction_id": tx_id,
+                    "end_transaction_id": None,
+                    "operation_type": 0,
+                }
+                for r in rows
+            ],
         )
         conn.execute(
             sa.insert(AuditRecord.__table__),
-            [{"transaction_id": tx_id, "organization_id": org.id, "resource": "Client", "record_id": r["id"], "action": "create"} for r in rows],
+            [
+                {
+                    "transaction_id": tx_id,
+                    "organization_id": org.id,
+                    "resource": "Client",
+                    "record_id": r["id"],
+                    "action": "create",
+                }
+                for r in rows
+            ],
         )
         done += size
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))"))
+        db.session.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))")
+        )
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
     return done

@@ -33,13 +33,19 @@ def make_org(name: str | None = None) -> Organization:
     return org
 
 
-def make_user(org: Organization | None = None, role: str = "Staff", *, admin: bool = False,
-              username: str | None = None) -> User:
+def make_user(
+    org: Organization | None = None, role: str = "Staff", *, admin: bool = False, username: str | None = None
+) -> User:
     sm = current_app.appbuilder.sm
     username = username or unique("user")
     user = User(
-        username=username, first_name=username.title(), last_name="Tester", email=f"{username}@test.example",
-        active=True, password=_HASH, roles=[sm.find_role("Admin")] if admin else [],
+        username=username,
+        first_name=username.title(),
+        last_name="Tester",
+        email=f"{username}@test.example",
+        active=True,
+        password=_HASH,
+        roles=[sm.find_role("Admin")] if admin else [],
     )
     db.session.add(user)
     db.session.commit()

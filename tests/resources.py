@@ -4,8 +4,8 @@ apply the same checks to all of them. Later domains append here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from app.crm.models import Client, Contact
 from tests import factories as f

@@ -26,7 +26,16 @@ def test_audit_records_create_update_archive_restore_revert_and_delete(client, o
     assert update["changes"] == {"phone": [None, "1"]}
     assert update["user"] == admin.username
     assert update["organization"] == org.id
-    assert set(update) == {"transaction_id", "issued_at", "user", "organization", "action", "resource", "record_id", "changes"}
+    assert set(update) == {
+        "transaction_id",
+        "issued_at",
+        "user",
+        "organization",
+        "action",
+        "resource",
+        "record_id",
+        "changes",
+    }
 
 
 def test_audit_filters_by_user_action_resource_and_date(client, org):
@@ -67,7 +76,9 @@ def test_audit_shows_only_the_active_organization(client, org, other_org):
 
 def test_logins_are_audited(client, org):
     user = f.make_user(org, "Staff")
-    resp = client.post("/api/v1/security/login", json={"username": user.username, "password": f.PASSWORD, "provider": "db"})
+    resp = client.post(
+        "/api/v1/security/login", json={"username": user.username, "password": f.PASSWORD, "provider": "db"}
+    )
     assert resp.status_code == 200
     admin = f.make_user(org, "Admin", admin=True)
     logins = _audit(client, f.auth(admin, org), action="login", user=user.username)["result"]

@@ -60,12 +60,17 @@ def test_an_update_with_bad_values_writes_nothing(client, org, staff):
 
 
 def test_a_contact_pointing_at_a_missing_client_is_422(client, org, staff):
-    resp = client.post("/api/v1/contacts/", json={"first_name": "a", "last_name": "b", "client": 424242}, headers=f.auth(staff))
+    resp = client.post(
+        "/api/v1/contacts/", json={"first_name": "a", "last_name": "b", "client": 424242}, headers=f.auth(staff)
+    )
     assert resp.status_code == 422
     assert "client" in resp.get_json()["message"]
 
 
-@pytest.mark.parametrize("q", ["(((", "(page:x)", "(filters:!((col:nope,opr:eq,value:1)))", "(order_column:secret)", "!(1,2)", "(page_size:'a')"])
+@pytest.mark.parametrize(
+    "q",
+    ["(((", "(page:x)", "(filters:!((col:nope,opr:eq,value:1)))", "(order_column:secret)", "!(1,2)", "(page_size:'a')"],
+)
 def test_rison_garbage_in_q_is_400(client, staff, q):
     resp = client.get("/api/v1/clients/", query_string={"q": q}, headers=f.auth(staff))
     assert resp.status_code == 400, resp.get_json()
@@ -86,7 +91,14 @@ def test_a_pk_that_does_not_exist_or_is_not_an_int_is_404(client, staff):
     assert client.put("/api/v1/clients/-1", json={"name": "x"}, headers=h).status_code == 404
 
 
-GARBAGE = [None, "x", 10**20, [], {"name": None, "client": "x", "role": 5}, {"transaction_id": "1", "user_id": "☃" * 300}]
+GARBAGE = [
+    None,
+    "x",
+    10**20,
+    [],
+    {"name": None, "client": "x", "role": 5},
+    {"transaction_id": "1", "user_id": "☃" * 300},
+]
 
 
 def _routes(app):
@@ -96,7 +108,9 @@ def _routes(app):
                 yield rule, method
 
 
-@pytest.mark.parametrize("role", ["Admin", "Manager", "Staff", "Finance", "HR", "Commercial", "Support", "Valuer", "Viewer", "NoAccess"])
+@pytest.mark.parametrize(
+    "role", ["Admin", "Manager", "Staff", "Finance", "HR", "Commercial", "Support", "Valuer", "Viewer", "NoAccess"]
+)
 def test_no_api_route_answers_500_to_garbage(app, client, org, other_org, role):
     user = f.make_user(org, role, admin=(role == "Admin"))
     mine = f.make_client(org, user)

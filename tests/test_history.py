@@ -14,7 +14,9 @@ def _history(client, h, pk):
 def test_history_lists_versions_newest_first_with_field_changes(client, org):
     user = f.make_user(org, "Staff")
     h = f.auth(user)
-    pk = client.post("/api/v1/clients/", json={"name": "Hist Co", "email": "a@hist.example"}, headers=h).get_json()["id"]
+    pk = client.post("/api/v1/clients/", json={"name": "Hist Co", "email": "a@hist.example"}, headers=h).get_json()[
+        "id"
+    ]
     client.put(f"/api/v1/clients/{pk}", json={"email": "b@hist.example"}, headers=h)
     client.post(f"/api/v1/clients/{pk}/archive", headers=h)
     entries = _history(client, h, pk)
@@ -54,7 +56,9 @@ def test_revert_to_a_transaction_of_another_record_is_404(client, org):
 def test_revert_that_breaks_a_rule_is_409_and_writes_nothing(client, org, monkeypatch):
     user = f.make_user(org, "Manager")
     h = f.auth(user)
-    pk = client.post("/api/v1/clients/", json={"name": "Rule Co", "website": "https://ok.example"}, headers=h).get_json()["id"]
+    pk = client.post(
+        "/api/v1/clients/", json={"name": "Rule Co", "website": "https://ok.example"}, headers=h
+    ).get_json()["id"]
     first_tx = _history(client, h, pk)[0]["transaction_id"]
     client.put(f"/api/v1/clients/{pk}", json={"website": "https://new.example"}, headers=h)
     # a rule introduced later makes the old state invalid

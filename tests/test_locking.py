@@ -12,7 +12,9 @@ def test_put_with_a_stale_if_match_is_409(client, org):
     row = f.make_client(org, user)
     h = f.auth(user)
     etag = client.get(f"/api/v1/clients/{row.id}", headers=h).headers["ETag"]
-    assert client.put(f"/api/v1/clients/{row.id}", json={"phone": "1"}, headers={**h, "If-Match": etag}).status_code == 200
+    assert (
+        client.put(f"/api/v1/clients/{row.id}", json={"phone": "1"}, headers={**h, "If-Match": etag}).status_code == 200
+    )
     resp = client.put(f"/api/v1/clients/{row.id}", json={"phone": "2"}, headers={**h, "If-Match": etag})
     assert resp.status_code == 409
     db.session.expire_all()
@@ -48,7 +50,9 @@ def test_concurrent_puts_on_the_same_version_let_exactly_one_win(app, org):
     def put(phone):
         with app.test_client() as c:
             barrier.wait()
-            results.append(c.put(f"/api/v1/clients/{pk}", json={"phone": phone, "version": 1}, headers=headers).status_code)
+            results.append(
+                c.put(f"/api/v1/clients/{pk}", json={"phone": phone, "version": 1}, headers=headers).status_code
+            )
 
     threads = [threading.Thread(target=put, args=(str(i),)) for i in range(4)]
     for t in threads:

@@ -35,7 +35,9 @@ def test_a_registered_owner_logs_in_and_sees_only_their_organization(client, org
     assert resp.status_code == 201, resp.get_json()
     ids = resp.get_json()
     assert set(ids) == {"organization_id", "user_id"}
-    token = client.post("/api/v1/security/login", json={"username": body["username"], "password": body["password"], "provider": "db"}).get_json()["access_token"]
+    token = client.post(
+        "/api/v1/security/login", json={"username": body["username"], "password": body["password"], "provider": "db"}
+    ).get_json()["access_token"]
     h = {"Authorization": f"Bearer {token}"}
     me = client.get("/api/v1/me/", headers=h).get_json()
     assert me["organization"]["id"] == ids["organization_id"]
@@ -47,7 +49,12 @@ def test_a_registered_owner_logs_in_and_sees_only_their_organization(client, org
 
 @pytest.mark.parametrize(
     "change, field",
-    [({"email": "nope"}, "email"), ({"password": "short"}, "password"), ({"username": None}, "username"), ({"extra": 1}, "extra")],
+    [
+        ({"email": "nope"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"username": None}, "username"),
+        ({"extra": 1}, "extra"),
+    ],
 )
 def test_registration_validates_its_input(client, open_registration, change, field):
     resp = client.post("/api/v1/organizations/register", json={**_body(), **change})
@@ -65,10 +72,17 @@ def test_an_org_admin_adds_changes_and_removes_members(client, org):
     owner = f.make_user(org, "Admin")
     newcomer = f.make_user(None)
     h = f.auth(owner)
-    resp = client.post(f"/api/v1/organizations/{org.id}/members", json={"user_id": newcomer.id, "role": "Staff"}, headers=h)
+    resp = client.post(
+        f"/api/v1/organizations/{org.id}/members", json={"user_id": newcomer.id, "role": "Staff"}, headers=h
+    )
     assert resp.status_code == 201, resp.get_json()
     assert client.get("/api/v1/clients/", headers=f.auth(newcomer)).status_code == 200
-    assert client.put(f"/api/v1/organizations/{org.id}/members/{newcomer.id}", json={"role": "Viewer"}, headers=h).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/organizations/{org.id}/members/{newcomer.id}", json={"role": "Viewer"}, headers=h
+        ).status_code
+        == 200
+    )
     assert client.post("/api/v1/clients/", json={"name": "x"}, headers=f.auth(newcomer)).status_code == 403
     members = client.get(f"/api/v1/organizations/{org.id}/members", headers=h).get_json()["result"]
     assert {"user_id": newcomer.id, "username": newcomer.username, "role": "Viewer"} in members
@@ -79,7 +93,9 @@ def test_an_org_admin_adds_changes_and_removes_members(client, org):
 def test_a_plain_member_cannot_manage_members(client, org):
     staff = f.make_user(org, "Manager")
     other = f.make_user(None)
-    resp = client.post(f"/api/v1/organizations/{org.id}/members", json={"user_id": other.id, "role": "Staff"}, headers=f.auth(staff))
+    resp = client.post(
+        f"/api/v1/organizations/{org.id}/members", json={"user_id": other.id, "role": "Staff"}, headers=f.auth(staff)
+    )
     assert resp.status_code == 403
 
 
@@ -87,7 +103,11 @@ def test_members_of_another_organization_are_404(client, org, other_org):
     owner = f.make_user(org, "Admin")
     assert client.get(f"/api/v1/organizations/{other_org.id}/members", headers=f.auth(owner)).status_code == 404
     other = f.make_user(None)
-    resp = client.post(f"/api/v1/organizations/{other_org.id}/members", json={"user_id": other.id, "role": "Staff"}, headers=f.auth(owner))
+    resp = client.post(
+        f"/api/v1/organizations/{other_org.id}/members",
+        json={"user_id": other.id, "role": "Staff"},
+        headers=f.auth(owner),
+    )
     assert resp.status_code == 404
 
 
@@ -95,7 +115,27 @@ def test_member_input_is_validated(client, org):
     owner = f.make_user(org, "Admin")
     h = f.auth(owner)
     other = f.make_user(None)
-    assert client.post(f"/api/v1/organizations/{org.id}/members", json={"user_id": "x", "role": "Staff"}, headers=h).status_code == 422
-    assert client.post(f"/api/v1/organizations/{org.id}/members", json={"user_id": 99999, "role": "Staff"}, headers=h).status_code == 422
-    assert client.post(f"/api/v1/organizations/{org.id}/members", json={"user_id": other.id, "role": "Emperor"}, headers=h).status_code == 404
-    assert client.post(f"/api/v1/organizations/{org.id}/members", json={"user_id": owner.id, "role": "Staff"}, headers=h).status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/organizations/{org.id}/members", json={"user_id": "x", "role": "Staff"}, headers=h
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/v1/organizations/{org.id}/members", json={"user_id": 99999, "role": "Staff"}, headers=h
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/v1/organizations/{org.id}/members", json={"user_id": other.id, "role": "Emperor"}, headers=h
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/organizations/{org.id}/members", json={"user_id": owner.id, "role": "Staff"}, headers=h
+        ).status_code
+        == 409
+    )

@@ -29,7 +29,9 @@ def test_staff_cannot_change_someone_elses_client(client, org):
 def test_staff_cannot_add_contacts_to_someone_elses_client(client, org):
     staff = f.make_user(org, "Staff")
     row = f.make_client(org, f.make_user(org, "Manager"))
-    resp = client.post("/api/v1/contacts/", json={"first_name": "a", "last_name": "b", "client": row.id}, headers=f.auth(staff))
+    resp = client.post(
+        "/api/v1/contacts/", json={"first_name": "a", "last_name": "b", "client": row.id}, headers=f.auth(staff)
+    )
     assert resp.status_code == 403
 
 

@@ -43,7 +43,10 @@ def test_logout_revokes_the_access_and_refresh_tokens(client, org):
     tokens = _login(client, user.username, f.PASSWORD, refresh=True).get_json()
     h = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert client.get("/api/v1/clients/", headers=h).status_code == 200
-    assert client.post("/api/v1/security/logout", json={"refresh_token": tokens["refresh_token"]}, headers=h).status_code == 200
+    assert (
+        client.post("/api/v1/security/logout", json={"refresh_token": tokens["refresh_token"]}, headers=h).status_code
+        == 200
+    )
     assert client.get("/api/v1/clients/", headers=h).status_code == 401
     again = client.post("/api/v1/security/refresh", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
     assert again.status_code == 401
@@ -75,11 +78,17 @@ def test_failed_api_logins_are_rate_limited(client, org, strict_limit):
     user = f.make_user(org, "Staff")
     env = {"REMOTE_ADDR": "10.1.1.1"}
     for _ in range(3):
-        resp = client.post("/api/v1/security/login", environ_base=env,
-                           json={"username": user.username, "password": "bad", "provider": "db"})
+        resp = client.post(
+            "/api/v1/security/login",
+            environ_base=env,
+            json={"username": user.username, "password": "bad", "provider": "db"},
+        )
         assert resp.status_code == 401
-    resp = client.post("/api/v1/security/login", environ_base=env,
-                       json={"username": user.username, "password": f.PASSWORD, "provider": "db"})
+    resp = client.post(
+        "/api/v1/security/login",
+        environ_base=env,
+        json={"username": user.username, "password": f.PASSWORD, "provider": "db"},
+    )
     assert resp.status_code == 429
 
 
@@ -95,10 +104,16 @@ def test_failed_page_logins_are_rate_limited(client, org, strict_limit):
 def test_the_limit_also_follows_the_username_across_addresses(client, org, strict_limit):
     user = f.make_user(org, "Staff")
     for i in range(3):
-        client.post("/api/v1/security/login", environ_base={"REMOTE_ADDR": f"10.3.3.{i}"},
-                    json={"username": user.username, "password": "bad", "provider": "db"})
-    resp = client.post("/api/v1/security/login", environ_base={"REMOTE_ADDR": "10.3.3.99"},
-                       json={"username": user.username, "password": f.PASSWORD, "provider": "db"})
+        client.post(
+            "/api/v1/security/login",
+            environ_base={"REMOTE_ADDR": f"10.3.3.{i}"},
+            json={"username": user.username, "password": "bad", "provider": "db"},
+        )
+    resp = client.post(
+        "/api/v1/security/login",
+        environ_base={"REMOTE_ADDR": "10.3.3.99"},
+        json={"username": user.username, "password": f.PASSWORD, "provider": "db"},
+    )
     assert resp.status_code == 429
 
 

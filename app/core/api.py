@@ -100,7 +100,18 @@ def domain_errors(f):
 class OpsModelRestApi(ModelRestApi):
     allow_browser_login = False
     method_permission_name = API_METHODS
-    include_route_methods = {"get_list", "get", "post", "put", "delete", "info", "archive", "restore", "history", "revert"}
+    include_route_methods = {
+        "get_list",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "info",
+        "archive",
+        "restore",
+        "history",
+        "revert",
+    }
     page_size = 25
     max_page_size = 100
     list_outer_default_load = True

@@ -129,9 +129,7 @@ def changes_for(session: Session, records: list[AuditRecord]) -> dict[int, dict[
         ids = {r.record_id for r in recs}
         txs = {r.transaction_id for r in recs}
         rows = session.scalars(
-            sa.select(V).where(
-                V.id.in_(ids), sa.or_(V.transaction_id.in_(txs), V.end_transaction_id.in_(txs))
-            )
+            sa.select(V).where(V.id.in_(ids), sa.or_(V.transaction_id.in_(txs), V.end_transaction_id.in_(txs)))
         ).all()
         for rec in recs:
             new = next((v for v in rows if v.id == rec.record_id and v.transaction_id == rec.transaction_id), None)

@@ -124,6 +124,11 @@ class AuditView(BaseView):
         except DomainError as exc:
             page, entries, has_more, error = 0, [], False, exc.message
         return self.render_template(
-            "opshub/audit.html", entries=entries, page=page, has_more=has_more, actions=ACTIONS,
-            args=request.args, error=error,
+            "opshub/audit.html",
+            entries=entries,
+            page=page,
+            has_more=has_more,
+            actions=ACTIONS,
+            args=request.args,
+            error=error,
         )

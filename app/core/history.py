@@ -104,9 +104,7 @@ def revert(session: Session, obj: BusinessModel, transaction_id: int) -> Busines
 
     model = type(obj)
     V = version_class_of(model)
-    version = session.scalars(
-        sa.select(V).where(V.id == obj.id, V.transaction_id == transaction_id)
-    ).first()
+    version = session.scalars(sa.select(V).where(V.id == obj.id, V.transaction_id == transaction_id)).first()
     if version is None:
         raise NotFound(f"{model.resource_name()} {obj.id} has no version in transaction {transaction_id}.")
     if version.operation_type == 2:

@@ -13,7 +13,7 @@ Model rules go in `validate()`, called at every flush whatever the entry point.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from sqlalchemy.orm import declared_attr, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def committed(obj: Any, attr: str) -> Any:

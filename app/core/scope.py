@@ -79,7 +79,11 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
             value = getattr(related, "id", None)
         if value is None:
             continue
-        if not is_new and not state.attrs[local_col.key].history.has_changes() and not state.attrs[rel.key].history.has_changes():
+        if (
+            not is_new
+            and not state.attrs[local_col.key].history.has_changes()
+            and not state.attrs[rel.key].history.has_changes()
+        ):
             continue
         target = rel.mapper.class_
         if issubclass(target, TenantMixin):
@@ -88,11 +92,14 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
             ).scalar()
             ok = org is not None and org == obj.organization_id
         elif target.__tablename__ == "ab_user":
-            ok = session.execute(
-                sa.select(Membership.id)
-                .where(Membership.user_id == value, Membership.organization_id == obj.organization_id)
-                .execution_options(**{UNSCOPED: True})
-            ).first() is not None
+            ok = (
+                session.execute(
+                    sa.select(Membership.id)
+                    .where(Membership.user_id == value, Membership.organization_id == obj.organization_id)
+                    .execution_options(**{UNSCOPED: True})
+                ).first()
+                is not None
+            )
         else:
             continue
         if not ok:

@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, jsonify, request
+from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Permission,
@@ -26,7 +27,6 @@ from flask_appbuilder.security.sqla.models import (
 )
 from flask_jwt_extended import JWTManager
 from flask_login import current_user
-from flask_appbuilder import Model
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -57,9 +57,11 @@ class OpsSecurityManager(SecurityManager):
 
     # ---------------------------------------------------------------- users and roles
     def load_user(self, pk):
-        user = self.session.execute(
-            sa.select(User).options(joinedload(User.roles)).where(User.id == int(pk))
-        ).unique().scalar_one_or_none()
+        user = (
+            self.session.execute(sa.select(User).options(joinedload(User.roles)).where(User.id == int(pk)))
+            .unique()
+            .scalar_one_or_none()
+        )
         if user is not None and user.is_active:
             return user
         return None
@@ -83,9 +85,10 @@ class OpsSecurityManager(SecurityManager):
         @jwt_manager.token_in_blocklist_loader
         def _is_revoked(_header, payload) -> bool:
             jti = payload.get("jti")
-            return jti is not None and self.session.execute(
-                sa.select(RevokedToken.id).where(RevokedToken.jti == jti)
-            ).first() is not None
+            return (
+                jti is not None
+                and self.session.execute(sa.select(RevokedToken.id).where(RevokedToken.jti == jti)).first() is not None
+            )
 
         return jwt_manager
 
@@ -95,7 +98,7 @@ class OpsSecurityManager(SecurityManager):
             return
         session = self.session
         if session.execute(sa.select(RevokedToken.id).where(RevokedToken.jti == jti)).first() is None:
-            exp = datetime.fromtimestamp(payload.get("exp", 0), timezone.utc).replace(tzinfo=None)
+            exp = datetime.fromtimestamp(payload.get("exp", 0), UTC).replace(tzinfo=None)
             session.add(RevokedToken(jti=jti, expires_at=exp))
             session.commit()
 
@@ -161,7 +164,16 @@ class OpsSecurityManager(SecurityManager):
                 if type(v).__module__.startswith("flask_appbuilder.security")
                 and type(v).__name__ not in ("ResetMyPasswordView", "UserInfoEditView")
             }
-            names |= {"Security", "List Users", "List Roles", "Permissions", "Permission Views", "Views/Menus", "User's Statistics", "List Groups"}
+            names |= {
+                "Security",
+                "List Users",
+                "List Roles",
+                "Permissions",
+                "Permission Views",
+                "Views/Menus",
+                "User's Statistics",
+                "List Groups",
+            }
             cached = self._security_resources = frozenset(names)
         return cached
 
@@ -177,8 +189,10 @@ class OpsSecurityManager(SecurityManager):
             return set()
         perms = self.user_permissions(user)
         return {
-            v for (p, v) in perms
-            if p == permission_name and (view_menus_name is None or v in view_menus_name)
+            v
+            for (p, v) in perms
+            if p == permission_name
+            and (view_menus_name is None or v in view_menus_name)
             and self._has_view_access(user, p, v)
         }
 

@@ -3,8 +3,8 @@ locking, archive/restore/delete. Domain services build on these."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session

@@ -141,8 +141,12 @@ class OpsModelView(ModelView):
             self.update_redirect()
         widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
         return self._get_related_views_widgets(
-            item, filters={}, orders=get_order_args(), pages=get_page_args(),
-            page_sizes=get_page_size_args(), widgets=widgets,
+            item,
+            filters={},
+            orders=get_order_args(),
+            pages=get_page_args(),
+            page_sizes=get_page_size_args(),
+            widgets=widgets,
         )
 
     def _delete(self, pk):
@@ -215,7 +219,9 @@ class OpsModelView(ModelView):
             flash(f"{verb} {done} record(s).", "success")
         return redirect(request.referrer or url_for(f"{self.__class__.__name__}.list"))
 
-    @action("archive", "Archive", "Archive the selected records? They leave the list and can be restored.", "fa-archive")
+    @action(
+        "archive", "Archive", "Archive the selected records? They leave the list and can be restored.", "fa-archive"
+    )
     def archive(self, items):
         return self._bulk(items, services.archive, "Archived")
 

@@ -11,10 +11,34 @@ class ClientApi(OpsModelRestApi):
     resource_name = "clients"
     class_permission_name = "Client"
     datamodel = OpsInterface(Client)
-    list_columns = ["id", "name", "email", "phone", "website", "owner.id", "owner.username", "tags", "archived_at", "version", "updated_at"]
+    list_columns = [
+        "id",
+        "name",
+        "email",
+        "phone",
+        "website",
+        "owner.id",
+        "owner.username",
+        "tags",
+        "archived_at",
+        "version",
+        "updated_at",
+    ]
     show_columns = [
-        "id", "name", "email", "phone", "website", "address", "owner.id", "owner.username", "tags", "notes",
-        "archived_at", "version", "created_at", "updated_at",
+        "id",
+        "name",
+        "email",
+        "phone",
+        "website",
+        "address",
+        "owner.id",
+        "owner.username",
+        "tags",
+        "notes",
+        "archived_at",
+        "version",
+        "created_at",
+        "updated_at",
     ]
     add_columns = ["name", "email", "phone", "website", "address", "owner", "tags", "notes"]
     edit_columns = add_columns
@@ -27,10 +51,31 @@ class ContactApi(OpsModelRestApi):
     resource_name = "contacts"
     class_permission_name = "Contact"
     datamodel = OpsInterface(Contact)
-    list_columns = ["id", "first_name", "last_name", "email", "phone", "title", "client.id", "client.name", "archived_at", "version"]
+    list_columns = [
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "title",
+        "client.id",
+        "client.name",
+        "archived_at",
+        "version",
+    ]
     show_columns = [
-        "id", "first_name", "last_name", "email", "phone", "title", "client.id", "client.name",
-        "archived_at", "version", "created_at", "updated_at",
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "title",
+        "client.id",
+        "client.name",
+        "archived_at",
+        "version",
+        "created_at",
+        "updated_at",
     ]
     add_columns = ["first_name", "last_name", "email", "phone", "title", "client"]
     edit_columns = add_columns

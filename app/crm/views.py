@@ -14,7 +14,17 @@ class ContactView(OpsModelView):
     list_title = show_title = "Contacts"
     add_title, edit_title = "Add contact", "Edit contact"
     list_columns = ["first_name", "last_name", "email", "phone", "title", "client"]
-    show_columns = ["first_name", "last_name", "email", "phone", "title", "client", "version", "created_at", "updated_at"]
+    show_columns = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "title",
+        "client",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
     add_columns = ["first_name", "last_name", "email", "phone", "title", "client"]
     edit_columns = add_columns
     search_columns = ["first_name", "last_name", "email", "client"]
@@ -29,7 +39,19 @@ class ClientView(OpsModelView):
     list_title = show_title = "Clients"
     add_title, edit_title = "Add client", "Edit client"
     list_columns = ["name", "email", "phone", "owner", "tags"]
-    show_columns = ["name", "email", "phone", "website", "address", "owner", "tags", "notes", "version", "created_at", "updated_at"]
+    show_columns = [
+        "name",
+        "email",
+        "phone",
+        "website",
+        "address",
+        "owner",
+        "tags",
+        "notes",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
     add_columns = ["name", "email", "phone", "website", "address", "owner", "tags", "notes"]
     edit_columns = add_columns
     search_columns = ["name", "email", "phone", "tags", "owner"]

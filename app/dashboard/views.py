@@ -19,7 +19,9 @@ def dashboard_cards() -> list[dict]:
     cards = []
     if sm.has_capability("can_read", "Client"):
         total, mine = db.session.execute(
-            sa.select(sa.func.count(), sa.func.count().filter(Client.owner_id == user_id)).where(Client.archived_at.is_(None))
+            sa.select(sa.func.count(), sa.func.count().filter(Client.owner_id == user_id)).where(
+                Client.archived_at.is_(None)
+            )
         ).one()
         cards.append({"title": "Clients", "count": total, "sub": f"{mine} managed by you", "url": "/clients/list/"})
     if sm.has_capability("can_read", "Contact"):

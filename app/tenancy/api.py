@@ -117,7 +117,12 @@ class OrganizationApi(BaseApi):
     resource_name = "organizations"
     openapi_spec_tag = "Organizations"
     class_permission_name = "Membership"
-    method_permission_name = {"members": "read", "add_member": "write", "change_member": "write", "remove_member": "write"}
+    method_permission_name = {
+        "members": "read",
+        "add_member": "write",
+        "change_member": "write",
+        "remove_member": "write",
+    }
     base_permissions = ["can_read", "can_write"]
 
     def domain_error_response(self, exc):

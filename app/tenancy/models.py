@@ -12,7 +12,7 @@ from app.core.models import AuditMixin, TenantMixin, utcnow
 
 class Organization(Model):
     __tablename__ = "organization"
-    __versioned__ = {}  # noqa: RUF012
+    __versioned__ = {}
 
     id = sa.Column(sa.Integer, primary_key=True)
     name = sa.Column(sa.String(120), nullable=False)
@@ -25,7 +25,7 @@ class Organization(Model):
 
 class Membership(TenantMixin, AuditMixin, Model):
     __tablename__ = "membership"
-    __versioned__ = {}  # noqa: RUF012
+    __versioned__ = {}
     __table_args__ = (sa.UniqueConstraint("user_id", "organization_id"),)
     __unchecked_fks__ = ("user_id",)  # a new member is not yet a member
 

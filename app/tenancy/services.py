@@ -6,7 +6,6 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy.orm import joinedload
 
 from app.core import context
 from app.core.errors import Conflict, Invalid, NotFound
@@ -31,18 +30,22 @@ def memberships_of(user_id: int) -> list[Membership]:
 def membership_for(user_id: int | None, organization_id: int | None) -> Membership | None:
     if user_id is None or organization_id is None:
         return None
-    return db.session.scalars(
-        sa.select(Membership)
-        .where(Membership.user_id == user_id, Membership.organization_id == organization_id)
-        .execution_options(**{UNSCOPED: True})
-    ).unique().first()
+    return (
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.user_id == user_id, Membership.organization_id == organization_id)
+            .execution_options(**{UNSCOPED: True})
+        )
+        .unique()
+        .first()
+    )
 
 
 class _Active:
     """The request's organization. `org_id` is a plain int: reading it never touches the ORM
     (the scope filter reads it inside every query)."""
 
-    __slots__ = ("organization", "membership", "memberships", "org_id")
+    __slots__ = ("membership", "memberships", "org_id", "organization")
 
     def __init__(self, organization, membership, memberships):
         self.organization = organization
@@ -153,8 +156,9 @@ def unique_slug(name: str) -> str:
 OWNER_ROLE = "Admin"  # an organization's first member administers it
 
 
-def register_organization(*, organization_name: str, username: str, password: str, email: str,
-                          first_name: str, last_name: str) -> tuple[Organization, object]:
+def register_organization(
+    *, organization_name: str, username: str, password: str, email: str, first_name: str, last_name: str
+) -> tuple[Organization, object]:
     """Create an organization and its first owner. The owner's rights are those of the `Manager`
     role inside that organization plus member management (org admin): never global Admin."""
     from app.core.services import unit_of_work
@@ -174,8 +178,14 @@ def register_organization(*, organization_name: str, username: str, password: st
         from flask_appbuilder.security.sqla.models import User
         from werkzeug.security import generate_password_hash
 
-        user = User(first_name=first_name, last_name=last_name, username=username, email=email,
-                    active=True, password=generate_password_hash(password))
+        user = User(
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            email=email,
+            active=True,
+            password=generate_password_hash(password),
+        )
         s.add(user)
         s.flush()
         s.add(Membership(user_id=user.id, organization_id=org.id, role_id=role.id, created_by_id=user.id))

@@ -24,5 +24,9 @@ class OrgSwitchView(BaseView):
         if org_id not in allowed:
             abort(404)
         session["org_id"] = org_id
-        target = request.referrer if request.referrer and "/show/" not in request.referrer and "/edit/" not in request.referrer else None
+        target = (
+            request.referrer
+            if request.referrer and "/show/" not in request.referrer and "/edit/" not in request.referrer
+            else None
+        )
         return redirect(target or url_for("OpsIndexView.index"))
