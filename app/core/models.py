@@ -100,6 +100,18 @@ class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, 
     def resource_name(cls) -> str:
         return cls.__name__
 
+    # the column searched and sorted by pickers (remote selects)
+    __lookup_column__: ClassVar[str] = "name"
+
+    @classmethod
+    def lookup_query(cls, term: str) -> sa.Select:
+        col = getattr(cls, cls.__lookup_column__)
+        stmt = sa.select(cls).where(cls.archived_at.is_(None)).order_by(col, cls.id)
+        if term:
+            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(sa.func.lower(col).like(escaped.lower() + "%", escape="\\"))
+        return stmt
+
     def validate(self) -> None:
         """Single-row rules; raise `Invalid`. Called at every flush of a new or changed row."""
 

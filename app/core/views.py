@@ -7,17 +7,20 @@ errors shown on the form (the typed input is kept), and optimistic locking on ed
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
 from wtforms import HiddenField
+from wtforms.validators import DataRequired
 
 from app.core import history as history_service
 from app.core import services
 from app.core.errors import DomainError
+from app.core.fields import RemoteSelectField
+from app.core.models import TenantMixin
 from app.core.filters import MembersOfActiveOrg, NotArchived
 from app.extensions import db
 
@@ -31,6 +34,7 @@ VIEW_METHODS = {
     "archive": "archive",
     "restore": "archive",
     "revert": "revert",
+    "lookup": "read",
     "action": "read",
     "action_post": "read",
 }
@@ -45,14 +49,55 @@ class OpsModelView(ModelView):
 
     def __init__(self, **kwargs):
         rels = {}
-        for col in set(self.add_columns or []) | set(self.edit_columns or []):
-            if self.datamodel.is_relation(col) and self.datamodel.get_related_model(col).__tablename__ == "ab_user":
+        remote = {}
+        for col in set(self.add_columns or []) | set(self.edit_columns or []) | set(self.search_columns or []):
+            if not self.datamodel.is_relation(col):
+                continue
+            target = self.datamodel.get_related_model(col)
+            if target.__tablename__ == "ab_user":
+                # user pickers offer members of the active organization only
                 rels[col] = [["id", MembersOfActiveOrg, None]]
+            elif issubclass(target, TenantMixin) and self.datamodel.is_relation_many_to_one(col):
+                # a tenant table may hold a million rows: search it as the user types
+                remote[col] = RemoteSelectField(
+                    (self.label_columns or {}).get(col) or col.replace("_", " ").title(),
+                    model=target,
+                    endpoint=f"{self.route_base}/lookup/{col}",
+                    validators=[] if self.datamodel.is_nullable(col) else [DataRequired()],
+                )
         self.add_form_query_rel_fields = {**rels, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rels, **(self.edit_form_query_rel_fields or {})}
+        self.search_form_query_rel_fields = {**rels, **(self.search_form_query_rel_fields or {})}
+        self._remote_columns = remote
+        self.add_form_extra_fields = {**remote, **(self.add_form_extra_fields or {})}
+        self.edit_form_extra_fields = {**remote, **(self.edit_form_extra_fields or {})}
+        # FAB's search widget would load the whole related table into a dropdown
+        if self.search_columns:
+            self.search_columns = [c for c in self.search_columns if c not in remote]
         if self.edit_columns and "version" not in self.edit_columns:
             self.edit_columns = [*self.edit_columns, "version"]
         super().__init__(**kwargs)
+
+    # ------------------------------------------------------------ remote selects
+    @expose("/lookup/<col>", methods=["GET"])
+    @has_access
+    def lookup(self, col):
+        """Up to 20 rows of a related tenant table matching `term` (select2's format)."""
+        field = self._remote_columns.get(col)
+        if field is None:
+            abort(404)
+        model = field.kwargs["model"]
+        term = (request.args.get("term") or "").strip()[:100]
+        try:
+            page = max(1, min(int(request.args.get("page", 1)), 1000))
+        except ValueError:
+            page = 1
+        stmt = model.lookup_query(term).limit(21).offset((page - 1) * 20)
+        rows = list(db.session.scalars(stmt).unique())
+        return jsonify(
+            results=[{"id": r.id, "text": str(r)} for r in rows[:20]],
+            pagination={"more": len(rows) > 20},
+        )
 
     # ------------------------------------------------------------ lists
     def _show_archived(self) -> bool:

@@ -52,6 +52,7 @@ class Client(BusinessModel):
 
 
 class Contact(BusinessModel):
+    __lookup_column__ = "last_name"
     __tablename__ = "contact"
     __table_args__ = (
         sa.Index("ix_contact_org_archived_last", "organization_id", "archived_at", "last_name", "id"),

@@ -1,0 +1,49 @@
+"""A form field for a relation to a (possibly huge) tenant table: a select2 box that searches the
+server as the user types (20 rows at a time), instead of FAB's select that loads every row."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+from wtforms import Field, ValidationError
+
+from app.extensions import db
+
+
+class RemoteSelectWidget:
+    def __call__(self, field, **kwargs):
+        current = field.data
+        option = ""
+        if current is not None:
+            option = f'<option value="{escape(current.id)}" selected>{escape(str(current))}</option>'
+        blank = "" if field.flags.required else '<option value=""></option>'
+        return Markup(
+            f'<select id="{escape(field.id)}" name="{escape(field.name)}" class="form-control opshub-remote-select" '
+            f'data-endpoint="{escape(field.endpoint)}" data-placeholder="Type to search…">{blank}{option}</select>'
+        )
+
+
+class RemoteSelectField(Field):
+    widget = RemoteSelectWidget()
+
+    def __init__(self, label=None, validators=None, model=None, endpoint="", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.model = model
+        self.endpoint = endpoint
+        self._raw = None
+
+    def process_formdata(self, valuelist):
+        self._raw = valuelist[0] if valuelist else None
+        if not self._raw:
+            self.data = None
+            return
+        try:
+            pk = int(self._raw)
+        except ValueError:
+            self.data = None
+            return
+        # The session's scope filter hides other organizations' rows: they load as None.
+        self.data = db.session.get(self.model, pk)
+
+    def pre_validate(self, form):
+        if self._raw and self.data is None:
+            raise ValidationError("Not found in this organization.")
