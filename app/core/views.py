@@ -20,8 +20,8 @@ from app.core import history as history_service
 from app.core import services
 from app.core.errors import DomainError
 from app.core.fields import RemoteSelectField
-from app.core.models import TenantMixin
 from app.core.filters import MembersOfActiveOrg, NotArchived
+from app.core.models import TenantMixin
 from app.extensions import db
 
 VIEW_METHODS = {
