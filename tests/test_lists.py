@@ -78,3 +78,15 @@ def test_the_add_form_keeps_input_and_shows_field_errors(client, org):
     html = resp.data.decode()
     assert "Not a valid email address." in html
     assert 'value="Kept Name"' in html
+
+
+def test_the_mine_filter_lists_the_clients_i_own(client, org):
+    me = f.make_user(org, "Staff")
+    someone = f.make_user(org, "Staff")
+    mine = f.make_client(org, me)
+    theirs = f.make_client(org, someone)
+    body = client.get("/api/v1/clients/?q=(filters:!((col:owner,opr:mine,value:1)))", headers=f.auth(me)).get_json()
+    assert mine.id in body["ids"] and theirs.id not in body["ids"]
+    f.page_login(client, me)
+    page = client.get(f"/clients/list/?_flt_0_owner={me.id}").data.decode()
+    assert mine.name in page and theirs.name not in page

@@ -138,3 +138,21 @@ def changes_for(session: Session, records: list[AuditRecord]) -> dict[int, dict[
                 continue
             out[rec.id] = diff(model, old, new)
     return out
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _audit_permission_changes(session: Session, flush_context) -> None:
+    """Role and user-role edits (FAB's security pages) are audited as `permission_change`."""
+    from flask_appbuilder.security.sqla.models import Role, User
+
+    changed: list[tuple[str, int]] = []
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Role):
+            state = sa.inspect(obj)
+            if obj in session.new or obj in session.deleted or state.attrs.permissions.history.has_changes():
+                changed.append(("Role", obj.id))
+        elif isinstance(obj, User) and obj not in session.new:
+            if sa.inspect(obj).attrs.roles.history.has_changes():
+                changed.append(("User", obj.id))
+    for resource, record_id in changed:
+        record_event(session, "permission_change", resource, record_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.core.api import OpsModelRestApi
 from app.core.interface import OpsInterface
+from app.crm.filters import OwnedByMe
 from app.crm.models import Client, Contact
 
 
@@ -45,6 +46,7 @@ class ClientApi(OpsModelRestApi):
     search_columns = ["name", "email", "phone", "tags", "owner", "archived_at"]
     order_columns = ["id", "name", "email", "updated_at"]
     base_order = ("name", "asc")
+    search_filters = {"owner": [OwnedByMe]}
 
 
 class ContactApi(OpsModelRestApi):
