@@ -6,7 +6,7 @@ export FLASK_APP := run.py
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: venv install migrate seed run serve test test-sqlite test-pg e2e bench bench-quick lint format check-migrations clean
+.PHONY: venv install migrate seed run test test-sqlite test-pg e2e screenshots bench bench-quick lint format clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,13 @@ test-sqlite: install
 
 test-pg: install
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest -q
+
+# Browser tests only; `make screenshots` refreshes docs/screenshots/ from them.
+e2e: install
+	$(BIN)/pytest -q tests/e2e
+
+screenshots: install
+	OPSHUB_SCREENSHOTS=1 $(BIN)/pytest -q tests/e2e
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -34,8 +34,12 @@ def test_role_permission_edits_are_audited(app, client, org):
 
     sm = app.appbuilder.sm
     role = sm.add_role(f.unique("TempRole"))
-    before = db.session.query(AuditRecord).filter_by(action="permission_change", resource="Role", record_id=role.id).count()
+    before = (
+        db.session.query(AuditRecord).filter_by(action="permission_change", resource="Role", record_id=role.id).count()
+    )
     role.permissions.append(sm.add_permission_view_menu("can_read", "Client"))
     db.session.commit()
-    after = db.session.query(AuditRecord).filter_by(action="permission_change", resource="Role", record_id=role.id).count()
+    after = (
+        db.session.query(AuditRecord).filter_by(action="permission_change", resource="Role", record_id=role.id).count()
+    )
     assert after == before + 1

@@ -97,6 +97,29 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
     return result
 
 
+def humanize(session: Session, model: type, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For people: user foreign keys shown as usernames (`owner_id: 3` -> `owner: mia`)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    user_fields = {
+        col.key
+        for col in sa.inspect(model).columns
+        if any(fk.column.table.name == "ab_user" for fk in col.foreign_keys)
+    }
+    ids = {v for e in entries for f, pair in e["changes"].items() if f in user_fields for v in pair if v}
+    names = dict(session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+    out = []
+    for e in entries:
+        changes = {}
+        for field, pair in e["changes"].items():
+            if field in user_fields:
+                changes[field.removesuffix("_id")] = [names.get(v, v) if v else v for v in pair]
+            else:
+                changes[field] = pair
+        out.append({**e, "changes": changes})
+    return out
+
+
 def revert(session: Session, obj: BusinessModel, transaction_id: int) -> BusinessModel:
     """Restore `obj`'s fields to their state after `transaction_id`, as an ordinary edit: the
     same validation, scope and locking apply; a revert that breaks a rule is a 409."""

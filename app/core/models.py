@@ -91,7 +91,16 @@ class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, 
     __versioned__: ClassVar[dict] = {}
     # Fields never shown in history diffs nor restored by a revert.
     BOOKKEEPING: ClassVar[frozenset[str]] = frozenset(
-        {"id", "organization_id", "created_at", "created_by_id", "updated_at", "updated_by_id", "version"}
+        {
+            "id",
+            "organization_id",
+            "created_at",
+            "created_by_id",
+            "updated_at",
+            "updated_by_id",
+            "archived_by_id",
+            "version",
+        }
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

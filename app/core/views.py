@@ -224,7 +224,7 @@ class OpsModelView(ModelView):
             title=self.show_title,
             widgets=widgets,
             related_views=self._related_views,
-            history=history_service.history_for(db.session, item),
+            history=history_service.humanize(db.session, type(item), history_service.history_for(db.session, item)),
             can_revert=sm.has_access("can_revert", self.class_permission_name),
             can_archive=sm.has_access("can_archive", self.class_permission_name),
             view_name=self.__class__.__name__,

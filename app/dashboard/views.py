@@ -23,7 +23,14 @@ def dashboard_cards() -> list[dict]:
                 Client.archived_at.is_(None)
             )
         ).one()
-        cards.append({"title": "Clients", "count": total, "sub": f"{mine} managed by you", "url": f"/clients/list/?_flt_0_owner={user_id}"})
+        cards.append(
+            {
+                "title": "Clients",
+                "count": total,
+                "sub": f"{mine} managed by you",
+                "url": f"/clients/list/?_flt_0_owner={user_id}",
+            }
+        )
     if sm.has_capability("can_read", "Contact"):
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.archived_at.is_(None)))
         cards.append({"title": "Contacts", "count": total, "sub": "active", "url": "/contacts/list/"})

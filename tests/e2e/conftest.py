@@ -162,6 +162,10 @@ def page(browser, live_server, requests_made):
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOT_DIR
+def screenshot_dir(tmp_path_factory) -> Path:
+    """docs/screenshots/ with OPSHUB_SCREENSHOTS=1 (`make screenshots`), a temp dir otherwise,
+    so that a test run leaves the working tree as it found it."""
+    if os.environ.get("OPSHUB_SCREENSHOTS") == "1":
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOT_DIR
+    return tmp_path_factory.mktemp("screenshots")
