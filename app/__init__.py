@@ -101,26 +101,10 @@ def _register_hooks(app: Flask) -> None:
 
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_identity)
 
-    @app.before_request
-    def _start_request():
-        """On the API, authenticate the bearer early so that an unknown X-Organization-Id is a
-        clean 404 before any handler runs (FAB's @protect re-uses the loaded user)."""
-        if not request.path.startswith("/api/") or "Authorization" not in request.headers:
-            return None
-        from flask_jwt_extended import verify_jwt_in_request
-
-        try:
-            verify_jwt_in_request(optional=True)
-        except Exception:  # a bad token is answered 401 by @protect
-            return None
-        try:
-            tenancy.resolve_active_organization()
-        except DomainError as exc:
-            return jsonify(message=exc.message), exc.status
-        return None
-
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
+        """Domain errors raised outside an API handler's own mapping, e.g. an unknown
+        X-Organization-Id met while FAB's @protect resolves the user's roles: 404, not 500."""
         db.session.rollback()
         return jsonify(message=exc.fields or exc.message), exc.status
 

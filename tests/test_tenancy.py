@@ -97,3 +97,15 @@ def test_the_switcher_refuses_an_organization_the_user_is_not_in(client, org, ot
     user = f.make_user(org, "Staff")
     f.page_login(client, user)
     assert client.post(f"/org/switch/{other_org.id}").status_code == 404
+
+
+def test_aggregate_queries_are_scoped_too(client, org, other_org):
+    """A COUNT with no entity in its columns (select(func.count()).select_from(Model)) is scoped."""
+    user = f.make_user(org, "Staff")
+    f.make_contact(f.make_client(org, user))
+    for _ in range(3):
+        f.make_contact(f.make_client(other_org, None))
+    f.page_login(client, user)
+    page = client.get("/").data.decode()
+    contacts_card = page.split('data-card="Contacts"')[1]
+    assert '<div class="count">1</div>' in contacts_card.split("</a>")[0]

@@ -16,6 +16,32 @@ class OpsInterface(SQLAInterface):
     def __init__(self, obj, session=None):
         super().__init__(obj, session or db.session)
 
+    def query(
+        self,
+        filters=None,
+        order_column="",
+        order_direction="",
+        page=None,
+        page_size=None,
+        select_columns=None,
+        outer_default_load=False,
+    ):
+        if page is None and page_size is None:
+            # an unpaged load (FAB's select widgets): the count is the length, no COUNT query
+            query = self.apply_all(
+                self.session.query(self.obj),
+                filters,
+                order_column,
+                order_direction,
+                select_columns=select_columns,
+                outer_default_load=outer_default_load,
+            )
+            rows = query.all()
+            return len(rows), rows
+        return super().query(
+            filters, order_column, order_direction, page, page_size, select_columns, outer_default_load
+        )
+
     def query_count(self, query, filters=None, select_columns=None) -> int:
         cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})

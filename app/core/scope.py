@@ -47,8 +47,9 @@ def scope_subquery(query, model: type):
 def _tenant_criteria(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get(UNSCOPED):
         return
-    if not any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
-        return
+    mappers = state.all_mappers
+    if mappers and not any(issubclass(m.class_, TenantMixin) for m in mappers):
+        return  # only non-tenant entities (users, roles, memberships): nothing to scope
     if not context.in_tenant_request():
         return
     state.statement = state.statement.options(tenant_option(context.current_org_id()))
