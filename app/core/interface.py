@@ -42,6 +42,15 @@ class OpsInterface(SQLAInterface):
             filters, order_column, order_direction, page, page_size, select_columns, outer_default_load
         )
 
+    def query_count_of(self, query) -> int:
+        """Capped count of an already filtered ORM query (exact up to OPSHUB_COUNT_CAP)."""
+        cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
+        pk = sa.inspect(self.obj).primary_key[0]
+        limited = scope_subquery(query.with_entities(pk), self.obj).order_by(None).limit(cap + 1).subquery()
+        count = self.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
+        g._opshub_count_exact = count <= cap
+        return min(count, cap)
+
     def query_count(self, query, filters=None, select_columns=None) -> int:
         cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
         inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})

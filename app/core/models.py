@@ -33,6 +33,14 @@ def committed(obj: Any, attr: str) -> Any:
     return getattr(obj, attr)
 
 
+def active_index(name: str, *columns: str) -> sa.Index:
+    """An index over the rows that are not archived — what every default list reads. Partial
+    (SQLite and PostgreSQL), so `WHERE organization_id = ? AND archived_at IS NULL ORDER BY x`
+    walks it in order instead of sorting the organization's rows."""
+    where = sa.text("archived_at IS NULL")
+    return sa.Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
 class TenantMixin:
     """Rows of one organization. The scope filter hides every other organization's rows."""
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from app.core.errors import invalid
-from app.core.models import BusinessModel
+from app.core.models import BusinessModel, active_index
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_RE = re.compile(r"^https?://[^\s]+$", re.I)
@@ -23,8 +23,9 @@ class Client(BusinessModel):
     __tablename__ = "client"
     __owner_column__ = "owner_id"
     __table_args__ = (
-        sa.Index("ix_client_org_archived_name", "organization_id", "archived_at", "name", "id"),
-        sa.Index("ix_client_org_archived_id", "organization_id", "archived_at", "id"),
+        # default lists (archived hidden) read this partial index in (name, id) order
+        active_index("ix_client_active_name", "organization_id", "name", "id"),
+        sa.Index("ix_client_org_name", "organization_id", "name", "id"),
         sa.Index("ix_client_owner_id", "owner_id"),
     )
 
@@ -55,7 +56,8 @@ class Contact(BusinessModel):
     __lookup_column__ = "last_name"
     __tablename__ = "contact"
     __table_args__ = (
-        sa.Index("ix_contact_org_archived_last", "organization_id", "archived_at", "last_name", "id"),
+        active_index("ix_contact_active_last_name", "organization_id", "last_name", "id"),
+        sa.Index("ix_contact_org_last_name", "organization_id", "last_name", "id"),
         sa.Index("ix_contact_client_id", "client_id"),
     )
 
