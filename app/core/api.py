@@ -318,7 +318,7 @@ class OpsModelRestApi(ModelRestApi):
     @staticmethod
     def _row_dict(plan, row) -> dict:
         out: dict[str, Any] = {}
-        for (key, attr), value in zip(plan["writers"], row):
+        for (key, attr), value in zip(plan["writers"], row, strict=False):
             value = _plain(value)
             if attr is None:
                 out[key] = value
