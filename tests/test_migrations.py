@@ -20,3 +20,26 @@ def test_nothing_calls_create_all_at_start_up():
     root = pathlib.Path(__file__).resolve().parent.parent
     sources = [p.read_text() for p in (root / "app").rglob("*.py")] + [(root / "run.py").read_text()]
     assert not any("create_all(" in s for s in sources)
+
+
+def test_resources_must_declare_their_columns():
+    import pytest
+
+    from app.core.api import OpsModelRestApi
+    from app.core.interface import OpsInterface
+    from app.crm.models import Client
+
+    class Careless(OpsModelRestApi):
+        datamodel = OpsInterface(Client)
+        list_columns = ["name"]
+
+    with pytest.raises(TypeError, match="must declare"):
+        Careless()
+
+    class Versioned(OpsModelRestApi):
+        datamodel = OpsInterface(Client)
+        list_columns = show_columns = add_columns = edit_columns = ["name"]
+        search_columns = ["versions"]
+
+    with pytest.raises(TypeError, match="versions"):
+        Versioned()

@@ -44,6 +44,7 @@ from app.core import history as history_service
 from app.core import services
 from app.core.errors import DomainError
 from app.core.filters import MembersOfActiveOrg, NotArchived
+from app.core.models import require_declared_columns
 from app.extensions import db
 
 API_METHODS = {
@@ -134,6 +135,7 @@ class OpsModelRestApi(ModelRestApi):
     show_outer_default_load = True
 
     def __init__(self) -> None:
+        require_declared_columns(self)
         self.base_permissions = sorted({f"can_{p}" for p in set(self.method_permission_name.values())})
         self._user_rel_fields()
         super().__init__()

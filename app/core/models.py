@@ -41,6 +41,20 @@ def active_index(name: str, *columns: str) -> sa.Index:
     return sa.Index(name, *columns, sqlite_where=where, postgresql_where=where)
 
 
+DECLARED_COLUMNS = ("list_columns", "show_columns", "add_columns", "edit_columns", "search_columns")
+
+
+def require_declared_columns(view) -> None:
+    """FAB's default columns include Continuum's `versions` relationship (loaded whole in forms,
+    search widgets and show pages): every OpsHub page and API declares its columns instead."""
+    missing = [name for name in DECLARED_COLUMNS if getattr(view, name, None) is None]
+    if missing:
+        raise TypeError(f"{type(view).__name__} must declare {', '.join(missing)}")
+    for name in DECLARED_COLUMNS:
+        if any(col == "versions" or col.startswith("versions.") for col in getattr(view, name)):
+            raise TypeError(f"{type(view).__name__}.{name} must not include Continuum's versions")
+
+
 class TenantMixin:
     """Rows of one organization. The scope filter hides every other organization's rows."""
 

@@ -21,7 +21,7 @@ from app.core import services
 from app.core.errors import DomainError
 from app.core.fields import RemoteSelectField
 from app.core.filters import MembersOfActiveOrg, NotArchived
-from app.core.models import TenantMixin
+from app.core.models import TenantMixin, require_declared_columns
 from app.extensions import db
 
 VIEW_METHODS = {
@@ -48,6 +48,7 @@ class OpsModelView(ModelView):
     edit_form_extra_fields = {"version": HiddenField()}
 
     def __init__(self, **kwargs):
+        require_declared_columns(self)
         rels = {}
         remote = {}
         for col in set(self.add_columns or []) | set(self.edit_columns or []) | set(self.search_columns or []):
