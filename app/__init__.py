@@ -11,7 +11,7 @@ from flask import Flask, g, jsonify
 from flask_appbuilder import AppBuilder
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.extensions import csrf, db, migrate
+from app.extensions import csrf, db, include_in_autogenerate, migrate
 from config import INSECURE_DEFAULT, config_for_env
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def create_app(config: object | None = None) -> Flask:
 
     _import_models()
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, include_object=include_in_autogenerate)
     csrf.init_app(app)
 
     with app.app_context():
@@ -106,7 +106,7 @@ def _register_hooks(app: Flask) -> None:
         """Domain errors raised outside an API handler's own mapping, e.g. an unknown
         X-Organization-Id met while FAB's @protect resolves the user's roles: 404, not 500."""
         db.session.rollback()
-        return jsonify(message=exc.fields or exc.message), exc.status
+        return jsonify(exc.to_dict()), exc.status
 
     @app.context_processor
     def _org_helpers():

@@ -4,14 +4,27 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_appbuilder import Model
 
-from app.extensions import db
+from app.extensions import db, include_in_autogenerate
 
 
 def test_models_and_migrations_agree():
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        ctx = MigrationContext.configure(
+            conn,
+            opts={"compare_type": True, "render_as_batch": True, "include_object": include_in_autogenerate},
+        )
         diff = compare_metadata(ctx, Model.metadata)
     assert diff == []
+
+
+def test_postgresql_gets_trigram_search_indexes():
+    import pytest
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("pg_trgm indexes exist on PostgreSQL only")
+    names = set(db.session.scalars(sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'")))
+    assert {"ix_client_name_trgm", "ix_contact_last_name_trgm"} <= names
 
 
 def test_nothing_calls_create_all_at_start_up():

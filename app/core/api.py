@@ -42,8 +42,8 @@ from sqlalchemy.orm import aliased
 
 from app.core import history as history_service
 from app.core import services
-from app.core.errors import DomainError
-from app.core.filters import MembersOfActiveOrg, NotArchived
+from app.core.errors import BadRequest, DomainError, Invalid
+from app.core.filters import NotArchived, member_pickers
 from app.core.models import require_declared_columns
 from app.extensions import db
 
@@ -100,6 +100,20 @@ def fast_rison(schema: dict | None = None):
     return decorator
 
 
+def json_body(schema=None) -> dict:
+    """The request's JSON object, loaded through `schema` if given: 400 when it is not a JSON
+    object, 422 with a message per field when the schema refuses it."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Request body must be a JSON object")
+    if schema is None:
+        return body
+    try:
+        return schema.load(body)
+    except ValidationError as err:
+        raise Invalid("Invalid input", err.messages) from err
+
+
 def domain_errors(f):
     """Map DomainError to its status (inside FAB's @safe, which would turn it into a 500)."""
 
@@ -109,7 +123,7 @@ def domain_errors(f):
             return f(self, *args, **kwargs)
         except DomainError as exc:
             db.session.rollback()
-            return self.domain_error_response(exc)
+            return self.response(exc.status, **exc.to_dict())
 
     return wraps
 
@@ -137,17 +151,29 @@ class OpsModelRestApi(ModelRestApi):
     def __init__(self) -> None:
         require_declared_columns(self)
         self.base_permissions = sorted({f"can_{p}" for p in set(self.method_permission_name.values())})
-        self._user_rel_fields()
-        super().__init__()
-
-    def _user_rel_fields(self) -> None:
-        """Related pickers for User columns list only members of the active organization."""
-        rels = {}
-        for col in set(self.add_columns or []) | set(self.edit_columns or []):
-            if self.datamodel.is_relation(col) and self.datamodel.get_related_model(col).__tablename__ == "ab_user":
-                rels[col] = [["id", MembersOfActiveOrg, None]]
+        rels = member_pickers(self.datamodel, {*self.add_columns, *self.edit_columns})
         self.add_query_rel_fields = {**rels, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rels, **(self.edit_query_rel_fields or {})}
+        super().__init__()
+
+    def _load(self, schema, body: dict, instance=None):
+        """Load `body` through a fresh copy of `schema`. Related ids must be integers: the
+        database would otherwise be asked for `id = 'abc'` (a 500 on PostgreSQL)."""
+        from marshmallow_sqlalchemy.fields import Related
+
+        schema = self._fresh(schema)
+        bad = {
+            name: ["Not a valid id."]
+            for name, field in schema.fields.items()
+            if isinstance(field, Related)
+            and name in body
+            and body[name] is not None
+            and (not isinstance(body[name], int) or isinstance(body[name], bool))
+        }
+        if bad:
+            raise ValidationError(bad)
+        with db.session.no_autoflush:
+            return schema.load(body, instance=instance) if instance is not None else schema.load(body)
 
     @staticmethod
     def _fresh(schema):
@@ -157,19 +183,16 @@ class OpsModelRestApi(ModelRestApi):
         return type(schema)()
 
     # ------------------------------------------------------------ responses
-    def domain_error_response(self, exc: DomainError):
-        body: dict[str, Any] = {"message": exc.fields or exc.message}
-        if exc.fields:
-            body["detail"] = exc.message
-        return self.response(exc.status, **body)
+    def _act_on(self, pk, action):
+        item = self._item_or_404(pk)
+        if item is None:
+            return self.response_404()
+        action(item)
+        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
 
     def _item_or_404(self, pk):
-        item = self.datamodel.get(pk, self._base_filters_no_archive)
-        return item
-
-    @property
-    def _base_filters_no_archive(self):
-        return self.datamodel.get_filters()
+        """Archived rows too: they are shown, restored and reverted by pk."""
+        return self.datamodel.get(pk, self._base_filters)
 
     def _list_base_filters(self):
         if request.args.get("include_archived") in ("1", "true", "yes"):
@@ -383,15 +406,12 @@ class OpsModelRestApi(ModelRestApi):
             422:
               $ref: '#/components/responses/422'
         """
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="Request body must be a JSON object")
-        with db.session.no_autoflush:
-            try:
-                item = self._fresh(self.add_model_schema).load(body)
-            except ValidationError as err:
-                db.session.rollback()
-                return self.response_422(message=err.messages)
+        body = json_body()
+        try:
+            item = self._load(self.add_model_schema, body)
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
         self.pre_add(item)
         with services.unit_of_work() as session:
             session.add(item)
@@ -428,21 +448,17 @@ class OpsModelRestApi(ModelRestApi):
             422:
               $ref: '#/components/responses/422'
         """
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="Request body must be a JSON object")
+        body = json_body()
         item = self._item_or_404(pk)
         if item is None:
             return self.response_404()
         expected = body.pop("version", None)
         services.check_version(item, request.headers.get("If-Match") or expected)
-        with db.session.no_autoflush:
-            try:
-                data = self._merge_update_item(item, body)
-                item = self._fresh(self.edit_model_schema).load(data, instance=item)
-            except ValidationError as err:
-                db.session.rollback()
-                return self.response_422(message=err.messages)
+        try:
+            item = self._load(self.edit_model_schema, self._merge_update_item(item, body), instance=item)
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
         self.pre_update(item)
         with services.unit_of_work():
             pass
@@ -502,11 +518,7 @@ class OpsModelRestApi(ModelRestApi):
             409:
               description: Refused by a rule
         """
-        item = self._item_or_404(pk)
-        if item is None:
-            return self.response_404()
-        services.archive(item)
-        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
+        return self._act_on(pk, services.archive)
 
     @expose("/<int:pk>/restore", methods=["POST"])
     @protect()
@@ -528,11 +540,7 @@ class OpsModelRestApi(ModelRestApi):
             404:
               $ref: '#/components/responses/404'
         """
-        item = self._item_or_404(pk)
-        if item is None:
-            return self.response_404()
-        services.restore(item)
-        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
+        return self._act_on(pk, services.restore)
 
     @expose("/<int:pk>/history", methods=["GET"])
     @protect()

@@ -80,9 +80,6 @@ class AuditApi(BaseApi):
     base_permissions = ["can_view_audit"]
     openapi_spec_tag = "Audit"
 
-    def domain_error_response(self, exc):
-        return self.response(exc.status, message=exc.fields or exc.message)
-
     @expose("/", methods=["GET"])
     @protect()
     @safe

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import g, has_request_context, request, session
+from flask import g, has_request_context, request
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,3 @@ def request_id() -> str | None:
         rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         g._opshub_request_id = rid
     return rid
-
-
-def page_org_choice() -> int | None:
-    if has_request_context():
-        value = session.get("org_id")
-        return int(value) if value is not None else None
-    return None

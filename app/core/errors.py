@@ -14,10 +14,15 @@ class DomainError(Exception):
         self.fields = fields or {}
 
     def to_dict(self) -> dict:
-        body: dict = {"message": self.message}
+        """The JSON body: FAB's shape, `message` holding the per-field messages when there are
+        any (with the sentence in `detail`), else the sentence."""
         if self.fields:
-            body["errors"] = self.fields
-        return body
+            return {"message": self.fields, "detail": self.message}
+        return {"message": self.message}
+
+
+class BadRequest(DomainError):
+    status = 400
 
 
 class NotFound(DomainError):

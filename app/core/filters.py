@@ -30,3 +30,12 @@ class MembersOfActiveOrg(BaseFilter):
         org_id = context.current_org_id()
         members = sa.select(Membership.user_id).where(Membership.organization_id == (org_id or -1))
         return query.filter(self.model.id.in_(members))
+
+
+def member_pickers(datamodel, columns) -> dict[str, list]:
+    """`*_query_rel_fields` for every relation to users among `columns`: members only."""
+    return {
+        col: [["id", MembersOfActiveOrg, None]]
+        for col in columns
+        if datamodel.is_relation(col) and datamodel.get_related_model(col).__tablename__ == "ab_user"
+    }

@@ -123,8 +123,6 @@ def _check_owner(obj, is_new: bool) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session: Session, flush_context, instances) -> None:
-    if session.info.get("opshub_version_session"):
-        return
     system = context.is_system()
     org_id = context.current_org_id()
     user_id = context.current_user_id()

@@ -20,7 +20,6 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Permission,
     PermissionView,
-    Role,
     User,
     ViewMenu,
     assoc_permissionview_role,
@@ -274,7 +273,3 @@ def current_capabilities() -> list[str]:
     if user is None:
         return []
     return sorted(f"{p} on {v}" for p, v in sm.user_permissions(user))
-
-
-def role_by_name(name: str) -> Role | None:
-    return current_app.appbuilder.sm.find_role(name)

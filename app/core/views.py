@@ -20,7 +20,7 @@ from app.core import history as history_service
 from app.core import services
 from app.core.errors import DomainError
 from app.core.fields import RemoteSelectField
-from app.core.filters import MembersOfActiveOrg, NotArchived
+from app.core.filters import NotArchived, member_pickers
 from app.core.models import TenantMixin, require_declared_columns
 from app.extensions import db
 
@@ -49,16 +49,14 @@ class OpsModelView(ModelView):
 
     def __init__(self, **kwargs):
         require_declared_columns(self)
-        rels = {}
+        columns = {*self.add_columns, *self.edit_columns, *self.search_columns}
+        rels = member_pickers(self.datamodel, columns)
         remote = {}
-        for col in set(self.add_columns or []) | set(self.edit_columns or []) | set(self.search_columns or []):
+        for col in columns:
             if not self.datamodel.is_relation(col):
                 continue
             target = self.datamodel.get_related_model(col)
-            if target.__tablename__ == "ab_user":
-                # user pickers offer members of the active organization only
-                rels[col] = [["id", MembersOfActiveOrg, None]]
-            elif issubclass(target, TenantMixin) and self.datamodel.is_relation_many_to_one(col):
+            if issubclass(target, TenantMixin) and self.datamodel.is_relation_many_to_one(col):
                 # a tenant table may hold a million rows: search it as the user types
                 remote[col] = RemoteSelectField(
                     (self.label_columns or {}).get(col) or col.replace("_", " ").title(),

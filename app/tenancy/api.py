@@ -7,10 +7,10 @@ from flask import current_app, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_jwt_extended import get_jwt, jwt_required
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from app.core import context
-from app.core.api import domain_errors
+from app.core.api import domain_errors, json_body
 from app.core.errors import NotFound
 from app.core.security import current_capabilities
 from app.extensions import db
@@ -79,9 +79,6 @@ class MeApi(BaseApi):
             capabilities=current_capabilities(),
         )
 
-    def domain_error_response(self, exc):
-        return self.response(exc.status, message=exc.fields or exc.message)
-
 
 class SessionApi(BaseApi):
     """Logout for API clients: revokes the presented access token (and refresh token if sent)."""
@@ -125,10 +122,6 @@ class OrganizationApi(BaseApi):
     }
     base_permissions = ["can_read", "can_write"]
 
-    def domain_error_response(self, exc):
-        body = {"message": exc.fields or exc.message}
-        return self.response(exc.status, **body)
-
     @expose("/register", methods=["POST"])
     @safe
     @domain_errors
@@ -144,13 +137,7 @@ class OrganizationApi(BaseApi):
         """
         if not current_app.config.get("OPSHUB_OPEN_REGISTRATION"):
             return self.response_404()
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="Request body must be a JSON object")
-        try:
-            data = RegisterSchema().load(body)
-        except ValidationError as err:
-            return self.response_422(message=err.messages)
+        data = json_body(RegisterSchema())
         org, user = services.register_organization(**data)
         return self.response(201, organization_id=org.id, user_id=user.id)
 
@@ -211,13 +198,7 @@ class OrganizationApi(BaseApi):
               description: Added
         """
         self._org_admin(org_id)
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="Request body must be a JSON object")
-        try:
-            data = MemberSchema().load(body)
-        except ValidationError as err:
-            return self.response_422(message=err.messages)
+        data = json_body(MemberSchema())
         user = current_app.appbuilder.sm.get_user_by_id(data["user_id"])
         if user is None:
             return self.response(422, message={"user_id": ["Unknown user."]})
@@ -238,13 +219,7 @@ class OrganizationApi(BaseApi):
               description: Changed
         """
         self._org_admin(org_id)
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="Request body must be a JSON object")
-        try:
-            data = RoleSchema().load(body)
-        except ValidationError as err:
-            return self.response_422(message=err.messages)
+        data = json_body(RoleSchema())
         m = services.change_member_role(self._member(org_id, user_id), self._role(data["role"]).id)
         return self.response(200, user_id=m.user_id, role=data["role"])
 
