@@ -26,9 +26,9 @@ migrate = Migrate()
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
-    """Indexes made by hand in migrations for one engine only (pg_trgm's `*_trgm`) are not in
-    the models; autogenerate and the models-vs-migrations test leave them alone."""
-    return not (type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm"))
+    """Search indexes made by hand in a migration, per engine (`*_search`), are not in the
+    models; autogenerate and the models-vs-migrations test leave them alone."""
+    return not (type_ == "index" and reflected and compare_to is None and (name or "").endswith("_search"))
 
 
 csrf = CSRFProtect()

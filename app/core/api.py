@@ -325,11 +325,16 @@ class OpsModelRestApi(ModelRestApi):
         if order_column and order_column not in plan["orderable"]:
             return self.response_400(message=f"Invalid order by column: {order_column}")
         page, page_size = self._handle_page_args(args)
+        # the count needs no join unless a filter reads a related column
+        related_filter = any("." in getattr(flt, "column_name", "") for flt in filters.filters)
+        count_query = db.session.query(plan["pk"]).select_from(model)
         query = db.session.query(*plan["selected"]).select_from(model)
         for rel, alias in plan["aliases"].items():
             query = query.outerjoin(alias, getattr(model, rel))
+            if related_filter:
+                count_query = count_query.outerjoin(alias, getattr(model, rel))
         query = filters.apply_all(query)
-        count = self.datamodel.query_count_of(query)
+        count = self.datamodel.query_count_of(filters.apply_all(count_query))
         if order_column:
             column = plan["orderable"][order_column]
             query = query.order_by(column.desc() if order_direction == "desc" else column.asc())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterConverter, get_field_setup_query
 
 from app.core import context
 
@@ -39,3 +40,30 @@ def member_pickers(datamodel, columns) -> dict[str, list]:
         for col in columns
         if datamodel.is_relation(col) and datamodel.get_related_model(col).__tablename__ == "ab_user"
     }
+
+
+LIKE_SPECIALS = ("%", "_", "\\")
+
+
+class IndexedStartsWith(FilterStartsWith):
+    """FAB's "starts with" (`sw`), case-insensitive as before, written so that an index answers
+    it (see migrations/versions/0002_search_indexes.py): `lower(col) LIKE 'abc%'` on PostgreSQL,
+    `col LIKE 'abc%'` on SQLite (whose LIKE ignores ASCII case). A value with LIKE wildcards in
+    it is matched literally."""
+
+    def apply(self, query, value):
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        value = "" if value is None else str(value)
+        if any(ch in value for ch in LIKE_SPECIALS):
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return query.filter(field.ilike(escaped + "%", escape="\\"))
+        if query.session.get_bind().dialect.name == "postgresql":
+            return query.filter(sa.func.lower(field).like(value.lower() + "%"))
+        return query.filter(field.like(value + "%"))
+
+
+class OpsFilterConverter(SQLAFilterConverter):
+    conversion_table = tuple(
+        (test, [IndexedStartsWith if f is FilterStartsWith else f for f in filters])
+        for test, filters in SQLAFilterConverter.conversion_table
+    )

@@ -8,11 +8,13 @@ import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.core.scope import scope_subquery
+from app.core.filters import OpsFilterConverter
 from app.extensions import db
 
 
 class OpsInterface(SQLAInterface):
+    filter_converter_class = OpsFilterConverter
+
     def __init__(self, obj, session=None):
         super().__init__(obj, session or db.session)
 
@@ -43,21 +45,16 @@ class OpsInterface(SQLAInterface):
         )
 
     def query_count_of(self, query) -> int:
-        """Capped count of an already filtered ORM query (exact up to OPSHUB_COUNT_CAP)."""
+        """Capped count of a filtered ORM query: exact up to OPSHUB_COUNT_CAP rows, then the cap.
+        The session's scope hook scopes the subquery too (tests/test_lists.py checks it)."""
         cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
         pk = sa.inspect(self.obj).primary_key[0]
-        limited = scope_subquery(query.with_entities(pk), self.obj).order_by(None).limit(cap + 1).subquery()
+        limited = query.with_entities(pk).order_by(None).limit(cap + 1).subquery()
         count = self.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
         g._opshub_count_exact = count <= cap
         return min(count, cap)
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
-        cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
-        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        # Select the mapped primary key (not a literal): the entity must stay in the statement so
-        # that the tenant scope filter applies to the count as it does to the page.
-        pk = sa.inspect(self.obj).primary_key[0]
-        limited = scope_subquery(inner.with_entities(pk), self.obj).order_by(None).limit(cap + 1).subquery()
-        count = self.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
-        g._opshub_count_exact = count <= cap
-        return min(count, cap)
+        return self.query_count_of(
+            self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        )

@@ -34,15 +34,6 @@ def tenant_option(org_id: int | None):
     )
 
 
-def scope_subquery(query, model: type):
-    """Scope an ORM query that will be used as a subquery: the session hook only scopes the
-    entities of the outermost statement, and loader criteria do not reach into subqueries."""
-    if issubclass(model, TenantMixin) and context.in_tenant_request():
-        org_id = context.current_org_id()
-        return query.filter(model.organization_id == (-1 if org_id is None else org_id))
-    return query
-
-
 @event.listens_for(Session, "do_orm_execute")
 def _tenant_criteria(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get(UNSCOPED):
