@@ -8,6 +8,7 @@ from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import joinedload
 
 from app.core import context
 from app.core.api import domain_errors, json_body
@@ -177,7 +178,10 @@ class OrganizationApi(BaseApi):
         if active is None or active.id != org_id:
             return self.response_404()
         rows = db.session.scalars(
-            sa.select(Membership).where(Membership.organization_id == org_id).order_by(Membership.id)
+            sa.select(Membership)
+            .options(joinedload(Membership.user))
+            .where(Membership.organization_id == org_id)
+            .order_by(Membership.id)
         ).unique()
         return self.response(
             200,

@@ -33,7 +33,7 @@ class Membership(TenantMixin, AuditMixin, Model):
     user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
     role_id = sa.Column(sa.Integer, sa.ForeignKey("ab_role.id"), nullable=False)
 
-    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    user = relationship("User", foreign_keys=[user_id])
     role = relationship("Role", lazy="joined")
     organization = relationship("Organization", lazy="joined")
 
