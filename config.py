@@ -13,7 +13,7 @@ from pathlib import Path
 from flask_appbuilder.const import AUTH_DB
 
 BASE_DIR = Path(__file__).resolve().parent
-INSECURE_DEFAULT = "dev-insecure-change-me"
+INSECURE_DEFAULT = "dev-only-insecure-secret-change-me-in-production"
 
 
 def _env(name: str, default: str | None = None) -> str | None:

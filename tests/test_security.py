@@ -5,7 +5,7 @@ import pytest
 from flask_jwt_extended import create_refresh_token
 
 from app import create_app
-from config import ProductionConfig
+from config import INSECURE_DEFAULT, ProductionConfig
 from tests import factories as f
 
 
@@ -117,7 +117,7 @@ def test_the_limit_also_follows_the_username_across_addresses(client, org, stric
     assert resp.status_code == 429
 
 
-@pytest.mark.parametrize("secret", [None, "", "dev-insecure-change-me", "short"])
+@pytest.mark.parametrize("secret", [None, "", INSECURE_DEFAULT, "short"])
 def test_production_refuses_a_missing_or_default_secret(secret):
     class Prod(ProductionConfig):
         SECRET_KEY = secret
