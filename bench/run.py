@@ -217,7 +217,79 @@ def run_case(spec: dict) -> dict:
     if spec["profile"]:
         out["profile"] = profile(request_fn(*REQUESTS[0][2:]), spec["profile"])
     engine.dispose()
+    out["http"] = measure_over_http(spec["uri"], max_reqs)
+    if out["http"]:
+        h = out["http"]
+        _log(f"  over HTTP: plain route p50 {h['plain']['p50']:.2f} ms, API list p50 {h['api_list']['p50']:.2f} ms")
     return out
+
+
+def measure_over_http(uri: str, max_reqs: int) -> dict | None:
+    """The same floor route and API list through a real server: gunicorn, one sync worker,
+    a new loopback connection per request (what a client of `make run` pays)."""
+    import http.client
+    import socket
+    import subprocess
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": uri,
+        "OPSHUB_ENV": "development",
+        "OPSHUB_LOGIN_FAILURE_LIMIT": "1000000 per minute",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen(
+        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning", "bench.wsgi:app"],
+        env=env,
+        cwd=str(Path(__file__).resolve().parent.parent),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def call(method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    try:
+        for _ in range(100):
+            try:
+                if call("GET", "/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            return None
+        status, body = call(
+            "POST",
+            "/api/v1/security/login",
+            json.dumps({"username": USER, "password": PASSWORD, "provider": "db"}),
+            {"Content-Type": "application/json"},
+        )
+        if status != 200:
+            return None
+        auth = {"Authorization": f"Bearer {json.loads(body)['access_token']}"}
+        out = {}
+        for key, path, headers in (("plain", "/_bench_plain", {}), ("api_list", "/api/v1/clients/", auth)):
+            for _ in range(10):
+                call("GET", path, headers=headers)
+            samples = []
+            for _ in range(max(50, min(max_reqs, 200))):
+                t = time.perf_counter()
+                call("GET", path, headers=headers)
+                samples.append(time.perf_counter() - t)
+            out[key] = {"p50": pct(samples, 50) * 1000, "p95": pct(samples, 95) * 1000}
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def profile(fn, count: int) -> str:
@@ -363,6 +435,21 @@ def print_summary(results: list[dict]) -> None:
         f"targets: ratio <= {TARGET_RATIO:g}x | p50(largest N)/p50(10k) <= {TARGET_SCALING:g}"
         f" | HTML SQL <= {TARGET_HTML_SQL}"
     )
+    if any(r.get("http") for r in results):
+        print("\n=== over HTTP (gunicorn, 1 sync worker, a new loopback connection per request; p50 ms)")
+        print(
+            f"{'engine':<7} {'N':>10} {'plain':>7} {'raw':>6} {'floor':>6} {'API p50':>8} {'API p95':>8} {'ratio':>6}"
+        )
+        for r in results:
+            h = r.get("http")
+            if not h:
+                continue
+            floor = h["plain"]["p50"] + r["measures"]["raw"]["p50"]
+            print(
+                f"{r['engine']:<7} {r['n']:>10,} {h['plain']['p50']:>7.2f} {r['measures']['raw']['p50']:>6.2f}"
+                f" {floor:>6.2f} {h['api_list']['p50']:>8.2f} {h['api_list']['p95']:>8.2f}"
+                f" {h['api_list']['p50'] / floor:>5.1f}x"
+            )
     print("\n=== scaling: p50 at the largest N / p50 at the smallest N")
     for engine in dict.fromkeys(r["engine"] for r in results):
         rs = sorted((r for r in results if r["engine"] == engine), key=lambda r: r["n"])
