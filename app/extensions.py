@@ -10,6 +10,8 @@ from flask_appbuilder import Model
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 Model.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -22,6 +24,26 @@ Model.metadata.naming_convention = {
 # One metadata for FAB's security tables, our models and Continuum's version tables, so that
 # Flask-Migrate sees them all.
 db = SQLAlchemy(metadata=Model.metadata)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite as a real server database: WAL so that gunicorn's workers read while one writes,
+    a busy timeout instead of "database is locked", enforced foreign keys (as PostgreSQL does)
+    and a page cache big enough for the indexes of a million-row table."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=5000",
+            "foreign_keys=ON",
+            "cache_size=-65536",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+
 migrate = Migrate()
 
 

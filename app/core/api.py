@@ -9,12 +9,9 @@ a capped count.
 from __future__ import annotations
 
 import copy
-import enum
 import functools
 import json
 import urllib.parse
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import jsonschema
@@ -44,6 +41,7 @@ from app.core import history as history_service
 from app.core import services
 from app.core.errors import BadRequest, DomainError, Invalid
 from app.core.filters import NotArchived, member_pickers
+from app.core.history import plain
 from app.core.models import require_declared_columns
 from app.extensions import db
 
@@ -59,16 +57,6 @@ API_METHODS = {
     "restore": "archive",
     "revert": "revert",
 }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
 
 
 def fast_rison(schema: dict | None = None):
@@ -349,7 +337,7 @@ class OpsModelRestApi(ModelRestApi):
     def _row_dict(plan, row) -> dict:
         out: dict[str, Any] = {}
         for (key, attr), value in zip(plan["writers"], row, strict=False):
-            value = _plain(value)
+            value = plain(value)
             if attr is None:
                 out[key] = value
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,10 +37,13 @@ def tracked_fields(model: type) -> list[str]:
 
 
 def plain(value: Any) -> Any:
+    """A column value as JSON shows it (as FAB's marshmallow schemas dump it)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
     return value
 
 
