@@ -132,3 +132,17 @@ def test_starts_with_reads_the_search_index(org):
             sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_client_name_prefix_search'")
         )
         assert "lower((name)::text) text_pattern_ops" in definition
+
+
+def test_the_html_list_says_when_the_count_is_capped(app, client, org):
+    user = f.make_user(org, "Staff")
+    for _ in range(3):
+        f.make_client(org, user)
+    f.page_login(client, user)
+    assert 'id="count-capped"' not in client.get("/clients/list/").data.decode()
+    app.config["OPSHUB_COUNT_CAP"] = 2
+    try:
+        page = client.get("/clients/list/").data.decode()
+    finally:
+        app.config["OPSHUB_COUNT_CAP"] = 10_000
+    assert 'id="count-capped"' in page and "More than 2 records match" in page
