@@ -28,6 +28,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'opshub.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     UPLOAD_DIR = _env("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    UPLOAD_FOLDER = UPLOAD_DIR  # FAB's name for it (its generic /download/<filename> route)
+    IMG_UPLOAD_FOLDER = UPLOAD_DIR
+    FILE_ALLOWED_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "txt", "csv", "docx", "xlsx")
     REDIS_URL = _env("REDIS_URL")
 
     # Flask-AppBuilder

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, g, jsonify
+from flask import Flask, abort, g, jsonify, request
 from flask_appbuilder import AppBuilder
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -100,6 +100,28 @@ def _register_hooks(app: Flask) -> None:
             g.__dict__.pop(key, None)
 
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_identity)
+
+    views = {type(v).__name__: v for v in app.appbuilder.baseviews}
+
+    @app.before_request
+    def _close_fab_gaps():
+        """Two generic FAB page routes, on every ModelView (its security pages too):
+        `/download/<filename>` serves any file under UPLOAD_FOLDER to anyone who may read the
+        view, with no row scope — OpsHub serves files only through scoped routes of their own;
+        and an unknown action name is a 500 — here a 404."""
+        endpoint = request.endpoint or ""
+        if endpoint.endswith(".download"):
+            abort(404)
+        if endpoint.endswith(".action"):
+            name = (request.view_args or {}).get("name")
+        elif endpoint.endswith(".action_post") and request.method == "POST":
+            name = request.form.get("action")
+        else:
+            return None
+        view = views.get(request.blueprint)
+        if view is not None and name not in getattr(view, "actions", {}):
+            abort(404)
+        return None
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):

@@ -136,3 +136,26 @@ def test_unknown_fields_are_refused_on_update_too(client, org, res):
     row = res.make(org, user)
     resp = client.put(f"/api/v1/{res.name}/{row.id}", json={"bogus": 1}, headers=f.auth(user))
     assert resp.status_code == 422
+
+
+@pytest.mark.parametrize("role", ["Admin", "Staff", "Viewer", "NoAccess"])
+def test_no_page_route_answers_500_to_garbage(app, org, other_org, role):
+    user = f.make_user(org, role, admin=(role == "Admin"))
+    theirs = f.make_client(other_org, None)
+    client = app.test_client()
+    f.page_login(client, user)
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(("/api/", "/static/", "/swagger", "/logout", "/login")):
+            continue
+        for value in ("abc", str(theirs.id), "99999999", "-1"):
+            url = rule.rule
+            for arg in rule.arguments:
+                url = url.replace(f"<int:{arg}>", "1" if not value.lstrip("-").isdigit() else value.lstrip("-"))
+                url = url.replace(f"<string:{arg}>", value).replace(f"<{arg}>", value).replace(f"<path:{arg}>", value)
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                data = {"name": "☃" * 300, "transaction_id": value, "action": "archive", "rowid": [value]}
+                resp = client.open(url, method=method, data=data if method == "POST" else None)
+                if resp.status_code >= 500:
+                    failures.append((method, url, resp.status_code))
+    assert failures == []

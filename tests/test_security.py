@@ -196,3 +196,27 @@ def test_me_returns_user_organization_roles_and_capabilities(client, org, other_
     assert "can_view_audit on Audit" not in body["capabilities"]
     viewer = client.get("/api/v1/me/", headers=f.auth(user, other_org)).get_json()
     assert viewer["roles"] == ["Viewer"] and "can_write on Client" not in viewer["capabilities"]
+
+
+def test_fabs_unscoped_file_download_route_is_closed(client, org, app):
+    import os
+
+    admin = f.make_user(org, "Admin", admin=True)
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    secret = os.path.join(app.config["UPLOAD_FOLDER"], "other-tenant.txt")
+    with open(secret, "w") as fh:
+        fh.write("not yours")
+    try:
+        f.page_login(client, admin)
+        assert client.get("/clients/download/other-tenant.txt").status_code == 404
+        assert client.get("/users/download/other-tenant.txt").status_code == 404
+    finally:
+        os.remove(secret)
+
+
+def test_an_unknown_page_action_is_404(client, org):
+    admin = f.make_user(org, "Admin", admin=True)
+    row = f.make_client(org, admin)
+    f.page_login(client, admin)
+    assert client.post(f"/clients/action/explode/{row.id}").status_code == 404
+    assert client.post("/clients/action_post", data={"action": "explode", "rowid": [str(row.id)]}).status_code == 404
