@@ -107,3 +107,38 @@ def test_the_audit_page_lists_entries_for_admins_only(client, org):
     other = client.application.test_client()
     f.page_login(other, staff)
     assert other.get("/audit/").status_code in (302, 403)
+
+
+def test_another_organizations_creation_is_not_in_this_audit_log(client, org):
+    from tests.factories import make_org
+
+    admin = f.make_user(org, "Admin")  # org admin, not global
+    secret = make_org("Secret Beta Corp")
+    entries = _audit(client, f.auth(admin), resource="Organization", page_size=100)["result"]
+    assert all(e["record_id"] != secret.id for e in entries)
+    assert all(e["organization"] == org.id for e in _audit(client, f.auth(admin), page_size=100)["result"])
+
+
+def test_role_edits_are_visible_to_global_admins_only(app, client, org):
+    sm = app.appbuilder.sm
+    role = sm.add_role(f.unique("AuditRole"))
+    role.permissions.append(sm.add_permission_view_menu("can_read", "Client"))
+    from app.extensions import db
+
+    db.session.commit()
+    org_admin = f.make_user(org, "Admin")
+    global_admin = f.make_user(org, "Admin", admin=True)
+    seen_by_org_admin = _audit(client, f.auth(org_admin), resource="Role", page_size=100)["result"]
+    seen_by_global = _audit(client, f.auth(global_admin, org), resource="Role", page_size=100)["result"]
+    assert all(e["record_id"] != role.id for e in seen_by_org_admin)
+    assert any(e["record_id"] == role.id and e["action"] == "permission_change" for e in seen_by_global)
+
+
+def test_adding_and_removing_members_are_permission_changes(client, org):
+    admin = f.make_user(org, "Admin", admin=True)
+    newcomer = f.make_user(None)
+    h = f.auth(admin, org)
+    client.post(f"/api/v1/organizations/{org.id}/members", json={"user_id": newcomer.id, "role": "Staff"}, headers=h)
+    client.delete(f"/api/v1/organizations/{org.id}/members/{newcomer.id}", headers=h)
+    entries = [e for e in _audit(client, h, resource="Membership", page_size=100)["result"]]
+    assert [e["action"] for e in entries][:2] == ["permission_change", "permission_change"]

@@ -56,3 +56,33 @@ def test_the_edit_page_shows_the_scope_refusal(client, org):
     assert "You can only change Client records you own" in resp.data.decode()
     db.session.expire_all()
     assert db.session.get(Client, row.id).name == "Not Yours Co"
+
+
+def test_staff_cannot_take_over_a_contact_by_moving_it_to_their_own_client(client, org):
+    me = f.make_user(org, "Staff")
+    other = f.make_user(org, "Staff")
+    mine = f.make_client(org, me)
+    contact = f.make_contact(f.make_client(org, other), email="keep@x.example")
+    resp = client.put(
+        f"/api/v1/contacts/{contact.id}", json={"client": mine.id, "email": "stolen@x.example"}, headers=f.auth(me)
+    )
+    assert resp.status_code == 403
+    db.session.expire_all()
+    from app.crm.models import Contact
+
+    assert db.session.get(Contact, contact.id).email == "keep@x.example"
+
+
+def test_staff_cannot_create_a_client_owned_by_someone_else(client, org):
+    me = f.make_user(org, "Staff")
+    other = f.make_user(org, "Staff")
+    resp = client.post("/api/v1/clients/", json={"name": "Gift Co", "owner": other.id}, headers=f.auth(me))
+    assert resp.status_code == 403
+    assert db.session.query(Client).filter_by(name="Gift Co").count() == 0
+
+
+def test_staff_cannot_give_their_client_away(client, org):
+    me = f.make_user(org, "Staff")
+    other = f.make_user(org, "Staff")
+    row = f.make_client(org, me)
+    assert client.put(f"/api/v1/clients/{row.id}", json={"owner": other.id}, headers=f.auth(me)).status_code == 403

@@ -81,6 +81,7 @@ def record_event(
 def audit_query(
     organization_id: int | None,
     *,
+    include_global: bool = False,
     user: str | None = None,
     action: str | None = None,
     resource: str | None = None,
@@ -88,8 +89,8 @@ def audit_query(
     date_to: datetime | None = None,
 ):
     """A SELECT of (AuditRecord, Transaction, username), newest first, for one organization.
-    Events without an organization (logins, permission changes) are shown to every audit reader
-    of the organizations the user belongs to — here: to all; they carry no business data."""
+    Events of no organization (role and user permission edits: global tables) are shown only
+    with `include_global` (global Admins)."""
     from flask_appbuilder.security.sqla.models import User
 
     Tx = transaction_model()
@@ -97,7 +98,11 @@ def audit_query(
         sa.select(AuditRecord, Tx.issued_at, User.username)
         .join(Tx, Tx.id == AuditRecord.transaction_id)
         .outerjoin(User, User.id == Tx.user_id)
-        .where(sa.or_(AuditRecord.organization_id == organization_id, AuditRecord.organization_id.is_(None)))
+        .where(
+            sa.or_(AuditRecord.organization_id == organization_id, AuditRecord.organization_id.is_(None))
+            if include_global
+            else AuditRecord.organization_id == organization_id
+        )
     )
     if user:
         stmt = stmt.where(User.username == user)

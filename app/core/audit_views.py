@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import request
+from flask import current_app, request
 from flask_appbuilder import BaseView
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
@@ -45,8 +45,11 @@ def audit_page() -> tuple[int | None, list[dict], bool]:
         raise Invalid("action: unknown", {"action": [f"One of: {', '.join(ACTIONS)}."]})
     page = _int_arg("page", 0, 0, 10_000_000)
     page_size = _int_arg("page_size", 25, 1, MAX_PAGE_SIZE)
+    sm = current_app.appbuilder.sm
+    user = context.request_user()
     stmt = audit_query(
         context.current_org_id(),
+        include_global=user is not None and sm.is_global_admin(user),
         user=request.args.get("user") or None,
         action=action,
         resource=request.args.get("resource") or None,

@@ -55,6 +55,16 @@ def require_declared_columns(view) -> None:
             raise TypeError(f"{type(view).__name__}.{name} must not include Continuum's versions")
 
 
+def pending_fk(obj: Any, column: str) -> Any:
+    """The value a foreign key is about to have: the column if it was set (a revert sets
+    columns), else the relationship if it was (forms and the API set relationships), else the
+    column as loaded."""
+    if sa.inspect(obj).attrs[column].history.has_changes():
+        return getattr(obj, column)
+    related = getattr(obj, column.removesuffix("_id"), None)
+    return related.id if related is not None else getattr(obj, column)
+
+
 class TenantMixin:
     """Rows of one organization. The scope filter hides every other organization's rows."""
 
@@ -146,9 +156,17 @@ class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, 
     def validate(self) -> None:
         """Single-row rules; raise `Invalid`. Called at every flush of a new or changed row."""
 
-    def owner_user_id(self) -> int | None:
-        """The user who owns this row for write scope (None: no owner rule)."""
-        return None
+    # Write scope for roles without can_edit_all: a model names its owner column, or overrides
+    # `owner_user_ids` to derive ownership (a contact is owned through its client).
+    __owner_column__: ClassVar[str | None] = None
+
+    def owner_user_ids(self, *, saved: bool) -> set[int]:
+        """Who owns this row: as saved in the database (`saved=True`) or as it is about to be."""
+        column = type(self).__owner_column__
+        if column is None:
+            return set()
+        owner = committed(self, column) if saved else pending_fk(self, column)
+        return {owner} if owner is not None else set()
 
     def before_archive(self) -> None:
         """Raise a DomainError to refuse archiving (e.g. open deals)."""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.core import context
 from app.core.errors import Forbidden, Invalid
-from app.core.models import ArchiveMixin, AuditMixin, TenantMixin, committed, utcnow
+from app.core.models import ArchiveMixin, AuditMixin, TenantMixin, utcnow
 
 UNSCOPED = "opshub_unscoped"
 USER_AUDIT_FKS = {"created_by_id", "updated_by_id", "archived_by_id"}
@@ -99,16 +99,16 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
 
 
 def _check_owner(obj, is_new: bool) -> None:
+    """Without can_edit_all a user changes only rows they own — as saved AND as written: taking a
+    row over (re-pointing its owner or its parent to oneself) or giving one away both fail."""
     resource = obj.resource_name()
     if _capability("can_edit_all", resource):
         return
     user_id = context.current_user_id()
-    column = getattr(type(obj), "__owner_column__", None)
-    if column:
-        owner = getattr(obj, column) if is_new else committed(obj, column)
-    else:
-        owner = obj.owner_user_id()
-    if owner is not None and owner != user_id:
+    owners = obj.owner_user_ids(saved=False)
+    if not is_new:
+        owners |= obj.owner_user_ids(saved=True)
+    if owners - {user_id}:
         raise Forbidden(f"You can only change {resource} records you own.")
 
 
@@ -134,7 +134,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         if hasattr(obj, "validate"):
             obj.validate()
         _check_foreign_keys(session, obj, True)
-        if not system and hasattr(obj, "owner_user_id"):
+        if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, True)
     for obj in list(session.dirty):
         if not isinstance(obj, TenantMixin) or not session.is_modified(obj, include_collections=False):
@@ -154,12 +154,12 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         if hasattr(obj, "validate"):
             obj.validate()
         _check_foreign_keys(session, obj, False)
-        if not system and hasattr(obj, "owner_user_id"):
+        if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, False)
     for obj in list(session.deleted):
         if not isinstance(obj, TenantMixin):
             continue
         if hasattr(obj, "before_delete"):
             obj.before_delete()
-        if not system and hasattr(obj, "owner_user_id"):
+        if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, False)

@@ -32,10 +32,10 @@ class OpsTransactionFactory(TransactionFactory):
 
 def _record_action(target, operation_type: int, session) -> str:
     explicit = session.info.get(ACTION_KEY)
-    if operation_type != 1:
-        return OPERATION_ACTIONS[operation_type]
     if explicit:
         return explicit
+    if operation_type != 1:
+        return OPERATION_ACTIONS[operation_type]
     state = sa.inspect(target)
     if "archived_at" in state.attrs:
         hist = state.attrs.archived_at.history
@@ -70,10 +70,10 @@ class OpsHubPlugin(Plugin):
         if key in state["written"] or key in state["pending"]:
             return
         session = sa.orm.object_session(parent_obj) or uow.version_session
-        state["pending"][key] = (
-            _record_action(parent_obj, version_obj.operation_type, session),
-            getattr(parent_obj, "organization_id", None),
-        )
+        org_id = getattr(parent_obj, "organization_id", None)
+        if org_id is None and parent_obj.__tablename__ == "organization":
+            org_id = parent_obj.id  # an organization's own rows are its audit, nobody else's
+        state["pending"][key] = (_record_action(parent_obj, version_obj.operation_type, session), org_id)
 
     def after_create_version_objects(self, uow, session):
         state = self._state(uow)

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from app.core.errors import invalid
-from app.core.models import BusinessModel, active_index
+from app.core.models import BusinessModel, active_index, committed, pending_fk
+from app.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL_RE = re.compile(r"^https?://[^\s]+$", re.I)
@@ -78,8 +79,11 @@ class Contact(BusinessModel):
             raise invalid("client", "Required.")
         check_email(self.email)
 
-    def owner_user_id(self) -> int | None:
-        return self.client.owner_id if self.client is not None else None
+    def owner_user_ids(self, *, saved: bool) -> set[int]:
+        """Owned through the client: the saved client's owner, or the new client's."""
+        client_id = committed(self, "client_id") if saved else pending_fk(self, "client_id")
+        client = db.session.get(Client, client_id) if client_id is not None else None
+        return {client.owner_id} if client is not None and client.owner_id is not None else set()
 
     @property
     def full_name(self) -> str:
