@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from flask import Flask, abort, g, jsonify, request
 from flask_appbuilder import AppBuilder
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+from app.core.errors import MAX_ID, valid_id
 from app.extensions import csrf, db, include_in_autogenerate, migrate
 from config import INSECURE_DEFAULT, config_for_env
 
@@ -38,8 +40,18 @@ def _import_models() -> None:
     sqlalchemy.orm.configure_mappers()  # builds Continuum's version and transaction classes
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` routes match only ids an INTEGER column can hold: a bigger one is a 404, not
+    a database overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: object | None = None) -> Flask:
     app = Flask(__name__, static_folder="static", static_url_path="/static/opshub")
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config or config_for_env())
     _check_secrets(app)
     hops = app.config.get("PROXY_FIX_HOPS", 1)
@@ -112,6 +124,16 @@ def _register_hooks(app: Flask) -> None:
         endpoint = request.endpoint or ""
         if endpoint.endswith(".download"):
             abort(404)
+        for key, value in request.args.items():
+            if key.startswith(("psize_", "page_")) and not (value.isdigit() and int(value) <= 1_000_000):
+                abort(400)  # FAB int()s these: a ValueError, a 500
+            if key.startswith("_oc_"):
+                view = views.get(key[4:])
+                if view is None or value not in (getattr(view, "order_columns", None) or []):
+                    abort(400)  # FAB sorts by any name given: an SQL compile error, a 500
+        pk = (request.view_args or {}).get("pk")
+        if isinstance(pk, str) and not (pk.isdigit() and valid_id(int(pk))):
+            abort(404)  # FAB's page routes take `<pk>` as text and hand it to the database
         if endpoint.endswith(".action"):
             name = (request.view_args or {}).get("name")
         elif endpoint.endswith(".action_post") and request.method == "POST":
@@ -122,6 +144,18 @@ def _register_hooks(app: Flask) -> None:
         if view is not None and name not in getattr(view, "actions", {}):
             abort(404)
         return None
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa.exc.DataError)
+    @app.errorhandler(sa.exc.CompileError)
+    def _garbage_reached_the_database(exc: Exception):
+        """Last line: a value the database cannot take (a 30-digit number, an unknown sort
+        column in a page's query string) is the client's error, not a 500."""
+        log.warning("bad input reached the database: %s", exc)
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify(message="Invalid value in the request."), 400
+        return "Bad request: an invalid value in the address or the form.", 400, {"Content-Type": "text/plain"}
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):

@@ -159,3 +159,42 @@ def test_no_page_route_answers_500_to_garbage(app, org, other_org, role):
                 if resp.status_code >= 500:
                     failures.append((method, url, resp.status_code))
     assert failures == []
+
+
+BIG = 10**20
+
+
+def test_numbers_too_big_for_the_database_are_4xx(app, org):
+    admin = f.make_user(org, "Admin", admin=True)
+    row = f.make_client(org, admin)
+    h = f.auth(admin, org)
+    client = app.test_client()
+    api_calls = [
+        ("GET", f"/api/v1/clients/{BIG}", None, h),
+        ("DELETE", f"/api/v1/clients/{BIG}", None, h),
+        ("POST", f"/api/v1/clients/{row.id}/revert", {"transaction_id": BIG}, h),
+        ("PUT", f"/api/v1/clients/{row.id}", {"owner": BIG}, h),
+        ("POST", "/api/v1/contacts/", {"first_name": "a", "last_name": "b", "client": BIG}, h),
+        ("GET", f"/api/v1/clients/?q=(page:{BIG},page_size:10)", None, h),
+        ("GET", f"/api/v1/clients/?q=(filters:!((col:owner,opr:rel_o_m,value:{BIG})))", None, h),
+        ("POST", f"/api/v1/organizations/{org.id}/members", {"user_id": BIG, "role": "Staff"}, h),
+        ("PUT", f"/api/v1/organizations/{org.id}/members/{BIG}", {"role": "Staff"}, h),
+        ("GET", "/api/v1/clients/", None, {**h, "X-Organization-Id": str(BIG)}),
+    ]
+    for method, url, body, headers in api_calls:
+        status = client.open(url, method=method, json=body, headers=headers).status_code
+        assert 400 <= status < 500, (method, url, status)
+    f.page_login(client, admin)
+    page_calls = [
+        ("GET", f"/clients/show/{BIG}", None),
+        ("GET", f"/clients/edit/{BIG}", None),
+        ("POST", f"/clients/revert/{row.id}", {"transaction_id": str(BIG)}),
+        ("POST", "/contacts/add", {"first_name": "a", "last_name": "b", "client": str(BIG)}),
+        ("GET", f"/clients/list/?page_ClientView={BIG}", None),
+        ("POST", "/clients/action_post", {"action": "archive", "rowid": [str(BIG)]}),
+        ("GET", "/clients/list/?_oc_ClientView=nope&_od_ClientView=asc", None),
+        ("GET", "/clients/list/?psize_ClientView=abc", None),
+    ]
+    for method, url, data in page_calls:
+        status = client.open(url, method=method, data=data).status_code
+        assert status < 500, (method, url, status)

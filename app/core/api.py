@@ -33,13 +33,14 @@ from flask_appbuilder.const import (
     API_LIST_TITLE_RIS_KEY,
     API_ORDER_COLUMNS_RIS_KEY,
 )
+from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError
 from sqlalchemy.orm import aliased
 
 from app.core import history as history_service
 from app.core import services
-from app.core.errors import BadRequest, DomainError, Invalid
+from app.core.errors import MAX_ID, BadRequest, DomainError, Invalid, valid_id
 from app.core.filters import NotArchived, member_pickers
 from app.core.history import plain
 from app.core.models import require_declared_columns
@@ -153,10 +154,7 @@ class OpsModelRestApi(ModelRestApi):
         bad = {
             name: ["Not a valid id."]
             for name, field in schema.fields.items()
-            if isinstance(field, Related)
-            and name in body
-            and body[name] is not None
-            and (not isinstance(body[name], int) or isinstance(body[name], bool))
+            if isinstance(field, Related) and body.get(name) is not None and not valid_id(body[name])
         }
         if bad:
             raise ValidationError(bad)
@@ -313,6 +311,8 @@ class OpsModelRestApi(ModelRestApi):
         if order_column and order_column not in plan["orderable"]:
             return self.response_400(message=f"Invalid order by column: {order_column}")
         page, page_size = self._handle_page_args(args)
+        if (page or 0) * page_size > MAX_ID:
+            return self.response_400(message="Page out of range")
         # the count needs no join unless a filter reads a related column
         related_filter = any("." in getattr(flt, "column_name", "") for flt in filters.filters)
         count_query = db.session.query(plan["pk"]).select_from(model)
@@ -321,8 +321,13 @@ class OpsModelRestApi(ModelRestApi):
             query = query.outerjoin(alias, getattr(model, rel))
             if related_filter:
                 count_query = count_query.outerjoin(alias, getattr(model, rel))
-        query = filters.apply_all(query)
-        count = self.datamodel.query_count_of(filters.apply_all(count_query))
+        try:
+            query = filters.apply_all(query)
+            count_query = filters.apply_all(count_query)
+        except (ValueError, OverflowError, sa.exc.SQLAlchemyError, ApplyFilterException):
+            db.session.rollback()  # e.g. a relation filter's id beyond the INTEGER range
+            return self.response_400(message="Invalid filter value")
+        count = self.datamodel.query_count_of(count_query)
         if order_column:
             column = plan["orderable"][order_column]
             query = query.order_by(column.desc() if order_direction == "desc" else column.asc())
@@ -593,7 +598,7 @@ class OpsModelRestApi(ModelRestApi):
         """
         body = request.get_json(silent=True)
         tx = body.get("transaction_id") if isinstance(body, dict) else None
-        if not isinstance(tx, int) or isinstance(tx, bool):
+        if not valid_id(tx):
             return self.response(422, message={"transaction_id": ["An integer is required."]})
         item = self._item_or_404(pk)
         if item is None:

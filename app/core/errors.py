@@ -46,3 +46,11 @@ class Invalid(DomainError):
 
 def invalid(field: str, message: str) -> Invalid:
     return Invalid(f"{field}: {message}", {field: [message]})
+
+
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL and SQLite alike)
+
+
+def valid_id(value: object) -> bool:
+    """An integer id a database lookup can take (not a bool, within the INTEGER range)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.core import context
 from app.core.api import domain_errors, json_body
-from app.core.errors import NotFound
+from app.core.errors import MAX_ID, NotFound
 from app.core.security import current_capabilities
 from app.extensions import db
 from app.tenancy import services
@@ -29,7 +29,7 @@ class RegisterSchema(Schema):
 
 
 class MemberSchema(Schema):
-    user_id = fields.Integer(required=True, strict=True)
+    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     role = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 

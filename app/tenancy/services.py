@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request, session
 
 from app.core import context
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound, valid_id
 from app.core.scope import UNSCOPED
 from app.extensions import db
 from app.tenancy.models import Membership, Organization
@@ -61,9 +61,12 @@ def _requested_org_id() -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise NotFound("Organization not found.") from None
+    if not valid_id(value):
+        raise NotFound("Organization not found.")
+    return value
 
 
 def _resolve() -> _Active | None:
