@@ -92,7 +92,7 @@ def auth(user: User, org: Organization | None = None) -> dict[str, str]:
 
 def page_login(client, user: User) -> None:
     resp = client.post("/login/", data={"username": user.username, "password": PASSWORD})
-    assert resp.status_code == 302, resp.data[:500]
+    assert resp.status_code == 302 and "/login" not in resp.headers["Location"], resp.data[:500]
 
 
 def versions_of(model, pk: int):

@@ -45,6 +45,21 @@ def test_a_registered_owner_logs_in_and_sees_only_their_organization(client, org
     assert client.get("/api/v1/clients/", headers=h).get_json()["count"] == 0
     assert client.post("/api/v1/clients/", json={"name": "First"}, headers=h).status_code == 201
     assert client.get("/api/v1/clients/", headers={**h, "X-Organization-Id": str(org.id)}).status_code == 404
+    # the owner administers the new organization (members), but not the global security pages
+    newcomer = f.make_user(None)
+    org_id = ids["organization_id"]
+    added = client.post(
+        f"/api/v1/organizations/{org_id}/members", json={"user_id": newcomer.id, "role": "Staff"}, headers=h
+    )
+    assert added.status_code == 201
+    assert me["roles"] == ["Admin"]
+    login = client.post("/login/", data={"username": body["username"], "password": body["password"]})
+    assert "/login" not in login.headers["Location"]
+    assert client.get("/clients/list/").status_code == 200
+    assert client.get("/users/list/").status_code in (302, 403)
+    # the registration is attributed to the new owner
+    history = client.get("/api/v1/audit/?resource=Organization", headers=h).get_json()["result"]
+    assert history[0]["record_id"] == org_id and history[0]["user"] == body["username"]
 
 
 @pytest.mark.parametrize(

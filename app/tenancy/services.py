@@ -162,8 +162,13 @@ OWNER_ROLE = "Admin"  # an organization's first member administers it
 def register_organization(
     *, organization_name: str, username: str, password: str, email: str, first_name: str, last_name: str
 ) -> tuple[Organization, object]:
-    """Create an organization and its first owner. The owner's rights are those of the `Manager`
-    role inside that organization plus member management (org admin): never global Admin."""
+    """Create an organization and its first owner, in one transaction attributed to that owner.
+    The owner's membership role is `Admin` — every permission inside this organization, member
+    management included — which is not global Admin: users, roles and permissions stay with the
+    global administrators."""
+    from flask_appbuilder.security.sqla.models import User
+    from werkzeug.security import generate_password_hash
+
     from app.core.services import unit_of_work
 
     sm = current_app.appbuilder.sm
@@ -171,16 +176,10 @@ def register_organization(
         raise Conflict("Username already taken.", {"username": ["Already taken."]})
     if sm.find_user(email=email) is not None:
         raise Conflict("Email already registered.", {"email": ["Already registered."]})
-    role = sm.find_role("Manager")
+    role = sm.find_role(OWNER_ROLE)
     if role is None:
         raise Invalid("Roles are not set up; run `flask opshub seed`.")
-    with context.acting_as(None, None, system=True), unit_of_work() as s:
-        org = Organization(name=organization_name, slug=unique_slug(organization_name))
-        s.add(org)
-        s.flush()
-        from flask_appbuilder.security.sqla.models import User
-        from werkzeug.security import generate_password_hash
-
+    with unit_of_work() as s:
         user = User(
             first_name=first_name,
             last_name=last_name,
@@ -191,7 +190,12 @@ def register_organization(
         )
         s.add(user)
         s.flush()
-        s.add(Membership(user_id=user.id, organization_id=org.id, role_id=role.id, created_by_id=user.id))
+        with context.acting_as(user.id, None, system=True):
+            org = Organization(name=organization_name, slug=unique_slug(organization_name))
+            s.add(org)
+            s.flush()
+            s.add(Membership(user_id=user.id, organization_id=org.id, role_id=role.id))
+            s.flush()
     return org, user
 
 
