@@ -12,11 +12,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy_continuum import version_class
 from werkzeug.security import generate_password_hash
 
 from app.core import context
 from app.core.audit import AuditRecord
-from app.core.history import version_class_of
 from app.core.roles import DEFAULT_ROLES, MENUS, RESOURCE_EXTRAS
 from app.core.services import unit_of_work
 from app.core.versioning import transaction_model
@@ -183,7 +183,7 @@ def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> in
     sm = current_app.appbuilder.sm
     admin = sm.find_user(username="admin")
     Tx = transaction_model().__table__
-    V = version_class_of(Client).__table__
+    V = version_class(Client).__table__
     cols = [c.name for c in Client.__table__.columns if c.name != "id"]
     start_id = (db.session.scalar(sa.select(sa.func.max(Client.id))) or 0) + 1
     now = datetime.utcnow()

@@ -120,7 +120,9 @@ def audit_query(
 def changes_for(session: Session, records: list[AuditRecord]) -> dict[int, dict[str, list[Any]]]:
     """{audit_record.id: {field: [old, new]}} computed from the version tables, one query per
     resource on the page."""
-    from app.core.history import diff, model_for_resource, version_class_of
+    from sqlalchemy_continuum import version_class
+
+    from app.core.history import diff, model_for_resource
 
     out: dict[int, dict[str, list[Any]]] = {}
     by_resource: dict[str, list[AuditRecord]] = {}
@@ -130,7 +132,7 @@ def changes_for(session: Session, records: list[AuditRecord]) -> dict[int, dict[
         model = model_for_resource(resource)
         if model is None:
             continue
-        V = version_class_of(model)
+        V = version_class(model)
         ids = {r.record_id for r in recs}
         txs = {r.transaction_id for r in recs}
         rows = session.scalars(

@@ -27,10 +27,6 @@ def model_for_resource(resource: str) -> type[BusinessModel] | None:
     return None
 
 
-def version_class_of(model: type) -> type:
-    return version_class(model)
-
-
 def tracked_fields(model: type) -> list[str]:
     skip = getattr(model, "BOOKKEEPING", frozenset({"id"}))
     return [c.key for c in sa.inspect(model).column_attrs if c.key not in skip]
@@ -67,7 +63,7 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
     from app.core.audit import AuditRecord
 
     model = type(obj)
-    V = version_class_of(model)
+    V = version_class(model)
     Tx = transaction_model()
     rows = session.execute(
         sa.select(V, Tx.issued_at, User.username, AuditRecord.action)
@@ -130,7 +126,7 @@ def revert(session: Session, obj: BusinessModel, transaction_id: int) -> Busines
     from app.core.services import unit_of_work
 
     model = type(obj)
-    V = version_class_of(model)
+    V = version_class(model)
     version = session.scalars(sa.select(V).where(V.id == obj.id, V.transaction_id == transaction_id)).first()
     if version is None:
         raise NotFound(f"{model.resource_name()} {obj.id} has no version in transaction {transaction_id}.")

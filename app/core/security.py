@@ -25,7 +25,6 @@ from flask_appbuilder.security.sqla.models import (
     assoc_permissionview_role,
 )
 from flask_jwt_extended import JWTManager
-from flask_login import current_user
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -83,23 +82,22 @@ class OpsSecurityManager(SecurityManager):
 
         @jwt_manager.token_in_blocklist_loader
         def _is_revoked(_header, payload) -> bool:
-            jti = payload.get("jti")
-            return (
-                jti is not None
-                and self.session.execute(sa.select(RevokedToken.id).where(RevokedToken.jti == jti)).first() is not None
-            )
+            return self.is_revoked(payload.get("jti"))
 
         return jwt_manager
 
+    def is_revoked(self, jti: str | None) -> bool:
+        return (
+            bool(jti)
+            and self.session.execute(sa.select(RevokedToken.id).where(RevokedToken.jti == jti)).first() is not None
+        )
+
     def revoke_token(self, payload: dict) -> None:
         jti = payload.get("jti")
-        if not jti:
-            return
-        session = self.session
-        if session.execute(sa.select(RevokedToken.id).where(RevokedToken.jti == jti)).first() is None:
+        if jti and not self.is_revoked(jti):
             exp = datetime.fromtimestamp(payload.get("exp", 0), UTC).replace(tzinfo=None)
-            session.add(RevokedToken(jti=jti, expires_at=exp))
-            session.commit()
+            self.session.add(RevokedToken(jti=jti, expires_at=exp))
+            self.session.commit()
 
     def global_roles(self, user) -> list:
         return [r for r in user.roles if r.name == self.auth_role_admin]
@@ -207,15 +205,7 @@ class OpsSecurityManager(SecurityManager):
             if acting.user_id is None:
                 return None
             return self.load_user(acting.user_id)
-        user = context.request_user()
-        if user is not None:
-            return user
-        from flask_jwt_extended import current_user as jwt_user
-
-        try:
-            return jwt_user if jwt_user else None
-        except RuntimeError:
-            return None
+        return context.request_user()  # FAB sets g.user for the session cookie and the JWT alike
 
     def has_capability(self, permission: str, resource: str) -> bool:
         """Does the acting user hold `permission` on `resource`? System work always does."""
@@ -269,7 +259,7 @@ class OpsSecurityManager(SecurityManager):
 
 def current_capabilities() -> list[str]:
     sm = current_app.appbuilder.sm
-    user = sm.acting_user() or (current_user if current_user.is_authenticated else None)
+    user = sm.acting_user()
     if user is None:
         return []
     return sorted(f"{p} on {v}" for p, v in sm.user_permissions(user))

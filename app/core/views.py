@@ -77,6 +77,13 @@ class OpsModelView(ModelView):
             self.edit_columns = [*self.edit_columns, "version"]
         super().__init__(**kwargs)
 
+    def _item_or_404(self, pk):
+        """Archived rows too: they are shown, edited, restored and reverted by pk."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
     # ------------------------------------------------------------ remote selects
     @expose("/lookup/<col>", methods=["GET"])
     @has_access
@@ -154,9 +161,7 @@ class OpsModelView(ModelView):
     def _edit(self, pk):
         get_filter_args(self._filters, disallow_if_not_in_search=False)
         exclude_cols = self._filters.get_relation_cols()
-        item = self.datamodel.get(pk, self._base_filters)
-        if not item:
-            abort(404)
+        item = self._item_or_404(pk)
         pk = self.datamodel.get_pk_value(item)
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
@@ -194,9 +199,7 @@ class OpsModelView(ModelView):
         )
 
     def _delete(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if not item:
-            abort(404)
+        item = self._item_or_404(pk)
         try:
             self.pre_delete(item)
             services.delete(item)
@@ -211,9 +214,7 @@ class OpsModelView(ModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
+        item = self._item_or_404(pk)
         widgets = self._show(pk)
         sm = self.appbuilder.sm
         return self.render_template(
@@ -232,9 +233,7 @@ class OpsModelView(ModelView):
     @expose("/revert/<int:pk>", methods=["POST"])
     @has_access
     def revert(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
+        item = self._item_or_404(pk)
         try:
             tx = int(request.form.get("transaction_id", ""))
             history_service.revert(db.session, item, tx)
