@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.floor import RAW_PAGE_SQL, add_floor_routes
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_URI = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
@@ -33,13 +35,6 @@ TARGET_SCALING = 1.2  # p50(largest N) / p50(10k)
 TARGET_HTML_SQL = 6  # statements per HTML list request
 
 USER, PASSWORD = "staff", "staff123"
-RAW_PAGE_SQL = (
-    "SELECT c.id, c.name, c.email, c.phone, c.website, c.owner_id, u.username, c.tags,"
-    " c.archived_at, c.version, c.updated_at"
-    " FROM client c LEFT OUTER JOIN ab_user u ON u.id = c.owner_id"
-    " WHERE c.organization_id = :org AND c.archived_at IS NULL"
-    " ORDER BY c.name, c.id LIMIT 25"
-)
 # (key, label, path, query string or None, client)
 REQUESTS = [
     ("api_list", "API list  GET /api/v1/clients/", "/api/v1/clients/", None, "api"),
@@ -88,7 +83,7 @@ def run_case(spec: dict) -> dict:
         OPSHUB_LOGIN_FAILURE_LIMIT = "1000000 per minute"
 
     app = create_app(BenchConfig)
-    app.add_url_rule("/_bench_plain", "bench_plain", lambda: {"ok": True})
+    add_floor_routes(app)
 
     # ------------------------------------------------------------------ build
     seed: dict | None = None
@@ -205,6 +200,12 @@ def run_case(spec: dict) -> dict:
     out["measures"]["raw"] = raw
     out["raw_plan"] = plan
 
+    auth_floor = request_fn("/_bench_auth_floor", None, "api")
+    check("api_auth_floor", auth_floor())
+    m = timed(auth_floor)
+    m["sql"] = len(statements_of(auth_floor))
+    out["measures"]["auth"] = m
+
     for key, label, path, q, client in REQUESTS:
         fn = request_fn(path, q, client)
         m = timed(fn, key)
@@ -277,7 +278,11 @@ def measure_over_http(uri: str, max_reqs: int) -> dict | None:
             return None
         auth = {"Authorization": f"Bearer {json.loads(body)['access_token']}"}
         out = {}
-        for key, path, headers in (("plain", "/_bench_plain", {}), ("api_list", "/api/v1/clients/", auth)):
+        for key, path, headers in (
+            ("plain", "/_bench_plain", {}),
+            ("auth", "/_bench_auth_floor", auth),
+            ("api_list", "/api/v1/clients/", auth),
+        ):
             for _ in range(10):
                 call("GET", path, headers=headers)
             samples = []
@@ -377,7 +382,11 @@ def print_case(res: dict, verbose: bool) -> None:
     if verbose and res.get("raw_plan"):
         print("plan of the raw page query (floor b):\n  " + "\n  ".join(res["raw_plan"]))
     print(f"{'measure':<46} {'reqs':>5} {'p50 ms':>9} {'p95 ms':>9} {'SQL':>4}")
-    rows = [("plain", "floor a: plain Flask route (test client)"), ("raw", "floor b: raw page query on a connection")]
+    rows = [
+        ("plain", "floor a: plain Flask route (test client)"),
+        ("raw", "floor b: raw page query on a connection"),
+        ("auth", "floor c: least authenticated list route"),
+    ]
     rows += [(k, label) for k, label, *_ in REQUESTS]
     for key, label in rows:
         x = m[key]
@@ -395,6 +404,11 @@ def print_case(res: dict, verbose: bool) -> None:
     )
     for key in ("api_sorted", "api_search"):
         print(f"  ({key} p50 / floor = {m[key]['p50'] / floor:.1f}x)")
+    print(
+        f"floor c (JWT check + raw page query + raw capped count, no FAB) = {m['auth']['p50']:.2f} ms"
+        f" = {m['auth']['p50'] / floor:.1f}x floor;"
+        f" API list p50 / floor c = {m['api_list']['p50'] / m['auth']['p50']:.1f}x"
+    )
     hs = m["html_list"]["sql"]
     print(f"HTML list SQL statements = {hs}  (target <= {TARGET_HTML_SQL}: {verdict(hs <= TARGET_HTML_SQL)})")
     if verbose:
@@ -417,7 +431,8 @@ def print_summary(results: list[dict]) -> None:
     print("\n=== summary (p50 / p95 in ms)")
     hdr = (
         f"{'engine':<7} {'N':>10} {'seed c/s':>9} {'floor':>6} {'API p50':>8} {'API p95':>8} {'ratio':>6}"
-        f" {'sort p50':>8} {'srch p50':>8} {'HTML p50':>8} {'HTML p95':>8} {'SQL api':>7} {'SQL html':>8}"
+        f" {'floor c':>7} {'ratio c':>7} {'sort p50':>8} {'srch p50':>8} {'HTML p50':>8} {'HTML p95':>8}"
+        f" {'SQL api':>7} {'SQL html':>8}"
     )
     print(hdr)
     for r in results:
@@ -427,6 +442,7 @@ def print_summary(results: list[dict]) -> None:
         print(
             f"{r['engine']:<7} {r['n']:>10,} {rate:>9,.0f} {floor:>6.2f}"
             f" {m['api_list']['p50']:>8.2f} {m['api_list']['p95']:>8.2f} {m['api_list']['p50'] / floor:>5.1f}x"
+            f" {m['auth']['p50']:>7.2f} {m['api_list']['p50'] / m['auth']['p50']:>6.1f}x"
             f" {m['api_sorted']['p50']:>8.2f} {m['api_search']['p50']:>8.2f}"
             f" {m['html_list']['p50']:>8.2f} {m['html_list']['p95']:>8.2f}"
             f" {m['api_list']['sql']:>7} {m['html_list']['sql']:>8}"
@@ -439,6 +455,7 @@ def print_summary(results: list[dict]) -> None:
         print("\n=== over HTTP (gunicorn, 1 sync worker, a new loopback connection per request; p50 ms)")
         print(
             f"{'engine':<7} {'N':>10} {'plain':>7} {'raw':>6} {'floor':>6} {'API p50':>8} {'API p95':>8} {'ratio':>6}"
+            f" {'floor c':>7} {'ratio c':>7}"
         )
         for r in results:
             h = r.get("http")
@@ -449,6 +466,7 @@ def print_summary(results: list[dict]) -> None:
                 f"{r['engine']:<7} {r['n']:>10,} {h['plain']['p50']:>7.2f} {r['measures']['raw']['p50']:>6.2f}"
                 f" {floor:>6.2f} {h['api_list']['p50']:>8.2f} {h['api_list']['p95']:>8.2f}"
                 f" {h['api_list']['p50'] / floor:>5.1f}x"
+                f" {h['auth']['p50']:>7.2f} {h['api_list']['p50'] / h['auth']['p50']:>6.1f}x"
             )
     print("\n=== scaling: p50 at the largest N / p50 at the smallest N")
     for engine in dict.fromkeys(r["engine"] for r in results):

@@ -1,7 +1,8 @@
 """The app as gunicorn serves it for the benchmark's over-HTTP figures: the real factory and
-configuration (DATABASE_URL from the environment), plus the trivial floor route."""
+configuration (DATABASE_URL from the environment), plus the floor routes (bench/floor.py)."""
 
 from app import create_app
+from bench.floor import add_floor_routes
 
 app = create_app()
-app.add_url_rule("/_bench_plain", "bench_plain", lambda: {"ok": True})
+add_floor_routes(app)
