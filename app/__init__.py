@@ -35,6 +35,7 @@ def _import_models() -> None:
 
     from app.core import audit, security  # noqa: F401
     from app.crm import models as crm_models  # noqa: F401
+    from app.projects import models as projects_models  # noqa: F401
     from app.tenancy import models as tenancy_models  # noqa: F401
 
     sqlalchemy.orm.configure_mappers()  # builds Continuum's version and transaction classes
@@ -76,12 +77,13 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def _register(appbuilder: AppBuilder) -> None:
-    from app import crm
+    from app import crm, projects
     from app.core.audit_views import AuditApi, AuditView
     from app.tenancy.api import MeApi, OrganizationApi, SessionApi
     from app.tenancy.views import OrgSwitchView
 
     crm.register(appbuilder)
+    projects.register(appbuilder)
     appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
     appbuilder.add_view_no_menu(OrgSwitchView)
     appbuilder.add_api(AuditApi)

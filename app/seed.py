@@ -22,6 +22,7 @@ from app.core.services import unit_of_work
 from app.core.versioning import transaction_model
 from app.crm.models import Client, Contact
 from app.extensions import db
+from app.projects.models import Instance, Project, ProjectMember
 from app.tenancy.models import Membership, Organization
 
 DEMO_USERS = [
@@ -53,6 +54,46 @@ DEMO_CLIENTS = [
     ("Soylent Foods", "orders@soylent.example", "+1 555 0106", "https://soylent.example", "staff", "food"),
     ("Hooli", "partners@hooli.example", "+1 555 0107", "https://hooli.example", "commercial", "software,priority"),
 ]
+# (client, project, description, members, [(instance, type, odoo version, active)])
+DEMO_PROJECTS = [
+    (
+        "Acme Corporation",
+        "Acme ERP rollout",
+        "Odoo for sales, inventory and accounting across three warehouses.",
+        ["manager", "staff", "viewer"],
+        [
+            ("acme-prod", "PRODUCTION", "17.0", True),
+            ("acme-prod-2023", "PRODUCTION", "16.0", False),
+            ("acme-staging", "STAGING", "17.0", True),
+            ("acme-dev", "DEVELOPMENT", "18.0", True),
+        ],
+    ),
+    (
+        "Globex Industries",
+        "Globex e-commerce",
+        "Webshop and B2B portal.",
+        ["staff"],
+        [("globex-shop", "PRODUCTION", "17.0", True), ("globex-shop-staging", "STAGING", "17.0", True)],
+    ),
+    (
+        "Initech",
+        "Initech HR portal",
+        "Employees, leave and expenses; not live yet.",
+        ["manager"],
+        [("initech-dev", "DEVELOPMENT", "17.0", True)],
+    ),
+    (
+        "Umbrella Health",
+        "Umbrella 16 to 17 migration",
+        "Upgrade of the clinic network's instance.",
+        ["manager", "support"],
+        [
+            ("umbrella-prod", "PRODUCTION", "16.0", True),
+            ("umbrella-upgrade", "STAGING", "17.0", True),
+            ("umbrella-dev", "DEVELOPMENT", "17.0", False),
+        ],
+    ),
+]
 FIRST = ["Alice", "Bob", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas"]
 LAST = ["Martin", "Okafor", "Schmidt", "Tanaka", "Rossi", "Novak", "Silva", "Dubois", "Khan", "Berg"]
 
@@ -63,6 +104,7 @@ def sync_permissions(reset: bool = False) -> None:
     sm = appbuilder.sm
     admin = sm.find_role("Admin") or sm.add_role("Admin")
     sm.find_role("Public") or sm.add_role("Public")
+    known = set(db.session.scalars(sa.select(sm.viewmenu_model.name)))
     appbuilder.add_permissions(update_perms=True)
     for resource, perms in RESOURCE_EXTRAS.items():
         for perm in perms:
@@ -70,17 +112,20 @@ def sync_permissions(reset: bool = False) -> None:
             sm.add_permission_role(admin, pv)
     for name, matrix in DEFAULT_ROLES.items():
         role = sm.find_role(name)
-        if role is not None and not reset:
-            continue
-        role = role or sm.add_role(name)
-        role.permissions = []
+        if role is None or reset:
+            role = role or sm.add_role(name)
+            role.permissions = []
+        else:
+            # an edited role keeps its edits; it only receives the defaults of new resources
+            matrix = {resource: perms for resource, perms in matrix.items() if resource not in known}
         wanted = []
         for resource, perms in matrix.items():
             for perm in perms:
                 wanted.append(sm.add_permission_view_menu(perm, resource))
             if "can_read" in perms and resource in MENUS:
-                wanted.append(sm.add_permission_view_menu("menu_access", MENUS[resource]))
-                wanted.append(sm.add_permission_view_menu("menu_access", "CRM"))
+                menu, category = MENUS[resource]
+                wanted.append(sm.add_permission_view_menu("menu_access", menu))
+                wanted.append(sm.add_permission_view_menu("menu_access", category))
         for pv in wanted:
             if pv not in role.permissions:
                 role.permissions.append(pv)
@@ -171,10 +216,41 @@ def seed_demo() -> dict:
         )
         with context.acting_as(users["manager"].id, demo.id, system=True), unit_of_work():
             acme.notes = "Renewal due in Q1; prefers email."
+    if (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Project).where(Project.organization_id == demo.id))
+        == 0
+    ):
+        _seed_projects(demo, users)
     if db.session.scalar(sa.select(sa.func.count()).select_from(Client).where(Client.organization_id == other.id)) == 0:
         with context.acting_as(outsider.id, other.id, system=True), unit_of_work() as s:
             s.add(Client(name="Globex Secret Client", email="secret@globex.example", owner_id=outsider.id))
     return {"organization_id": demo.id}
+
+
+def _seed_projects(org: Organization, users: dict) -> None:
+    """Projects with instances of each type; the demo `viewer` is on one project only."""
+    clients = {c.name: c for c in db.session.scalars(sa.select(Client).where(Client.organization_id == org.id))}
+    with context.acting_as(users["manager"].id, org.id, system=True), unit_of_work() as s:
+        for client_name, name, description, members, instances in DEMO_PROJECTS:
+            if client_name not in clients:
+                continue
+            project = Project(client_id=clients[client_name].id, name=name, description=description)
+            s.add(project)
+            s.flush()
+            for username in members:
+                s.add(ProjectMember(project_id=project.id, user_id=users[username].id))
+            for inst_name, kind, odoo, active in instances:
+                s.add(
+                    Instance(
+                        project_id=project.id,
+                        name=inst_name,
+                        type=kind,
+                        odoo_version=odoo,
+                        active=active,
+                        url=f"https://{inst_name}.odoo.example",
+                    )
+                )
+                s.flush()  # one at a time: the one-active-PRODUCTION rule reads the saved rows
 
 
 def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> int:

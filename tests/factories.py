@@ -14,6 +14,7 @@ from app.core import context
 from app.core.services import unit_of_work
 from app.crm.models import Client, Contact
 from app.extensions import db
+from app.projects.models import Instance, Project, ProjectMember
 from app.tenancy.models import Membership, Organization
 
 _seq = itertools.count(1)
@@ -75,6 +76,27 @@ def make_contact(client: Client, **fields) -> Contact:
     fields.setdefault("last_name", unique("Doe"))
     with context.acting_as(client.owner_id, client.organization_id, system=True), unit_of_work() as s:
         obj = Contact(client_id=client.id, **fields)
+        s.add(obj)
+    return obj
+
+
+def make_project(org: Organization, members: list[User] = (), client: Client | None = None, **fields) -> Project:
+    client = client or make_client(org)
+    fields.setdefault("name", unique("Project "))
+    with context.acting_as(None, org.id, system=True), unit_of_work() as s:
+        obj = Project(client_id=client.id, **fields)
+        s.add(obj)
+        s.flush()
+        for user in members:
+            s.add(ProjectMember(project_id=obj.id, user_id=user.id))
+    return obj
+
+
+def make_instance(project: Project, **fields) -> Instance:
+    fields.setdefault("name", unique("inst-"))
+    fields.setdefault("type", "DEVELOPMENT")
+    with context.acting_as(None, project.organization_id, system=True), unit_of_work() as s:
+        obj = Instance(project_id=project.id, **fields)
         s.add(obj)
     return obj
 

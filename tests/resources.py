@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.crm.models import Client, Contact
+from app.projects.models import Instance, Project
 from tests import factories as f
 
 
@@ -20,11 +21,21 @@ class Resource:
     payload: Callable  # (org, owner) -> JSON body for POST
     change: dict  # a valid partial update
     page: str  # page route base
+    writer: str = "Staff"  # a role that may create and edit it by default
 
 
 def _contact_payload(org, owner):
     client = f.make_client(org, owner)
     return {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com", "client": client.id}
+
+
+def _members(owner):
+    return [owner] if owner is not None else []
+
+
+def _instance_payload(org, owner):
+    project = f.make_project(org, _members(owner))
+    return {"name": f.unique("posted-"), "type": "STAGING", "project": project.id, "url": "https://x.example"}
 
 
 RESOURCES = [
@@ -45,6 +56,27 @@ RESOURCES = [
         payload=_contact_payload,
         change={"title": "Head of Ops"},
         page="/contacts",
+    ),
+    # `make` assigns the user to the project: roles without can_edit_all see assigned ones only
+    Resource(
+        name="projects",
+        model=Project,
+        permission="Project",
+        make=lambda org, owner: f.make_project(org, _members(owner)),
+        payload=lambda org, owner: {"name": f.unique("Posted project "), "client": f.make_client(org).id},
+        change={"description": "Phase two"},
+        page="/projects",
+        writer="Manager",
+    ),
+    Resource(
+        name="instances",
+        model=Instance,
+        permission="Instance",
+        make=lambda org, owner: f.make_instance(f.make_project(org, _members(owner))),
+        payload=_instance_payload,
+        change={"odoo_version": "18.0"},
+        page="/instances",
+        writer="Manager",
     ),
 ]
 IDS = [r.name for r in RESOURCES]

@@ -45,7 +45,7 @@ def test_a_read_only_role_reads_but_cannot_write(client, res, org):
 
 
 def test_with_permission_writes_are_versioned_and_attributed(client, res, org):
-    user = f.make_user(org, "Staff")
+    user = f.make_user(org, res.writer)
     h = f.auth(user)
     resp = client.post(f"/api/v1/{res.name}/", json=res.payload(org, user), headers=h)
     assert resp.status_code == 201, resp.get_json()

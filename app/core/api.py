@@ -134,6 +134,9 @@ class OpsModelRestApi(ModelRestApi):
     }
     page_size = 25
     max_page_size = 100
+    # list columns computed in SQL (name -> a function returning a correlated scalar subquery),
+    # selected in the lean list's one statement
+    computed_columns: dict[str, Any] | None = None
     list_outer_default_load = True
     show_outer_default_load = True
 
@@ -261,8 +264,12 @@ class OpsModelRestApi(ModelRestApi):
         selected: list[Any] = []
         writers: list[tuple[str, str | None]] = []
         pk = sa.inspect(model).primary_key[0]
+        computed = self.computed_columns or {}
         for col in self.list_columns:
-            if "." in col:
+            if col in computed:
+                selected.append(computed[col]().label(col))
+                writers.append((col, None))
+            elif "." in col:
                 rel, attr = col.split(".", 1)
                 if rel not in aliases:
                     target = self.datamodel.get_related_model(rel)

@@ -40,9 +40,13 @@ class OpsInterface(SQLAInterface):
             )
             rows = query.all()
             return len(rows), rows
-        return super().query(
+        count, rows = super().query(
             filters, order_column, order_direction, page, page_size, select_columns, outer_default_load
         )
+        prefetch = getattr(self.obj, "prefetch_list", None)
+        if prefetch is not None and rows:
+            prefetch(rows)  # computed list columns for the whole page in one query, not one per row
+        return count, rows
 
     def query_count_of(self, query) -> int:
         """Capped count of a filtered ORM query: exact up to OPSHUB_COUNT_CAP rows, then the cap.

@@ -65,6 +65,18 @@ def pending_fk(obj: Any, column: str) -> Any:
     return related.id if related is not None else getattr(obj, column)
 
 
+class AssignedScope:
+    """Rows that a user without `can_edit_all` on `__scope_resource__` sees only when assigned
+    to them (`assigned_criteria`). The scope hook in app/core/scope.py applies it to every ORM
+    query of the request, beside the organization filter."""
+
+    __scope_resource__: ClassVar[str]
+
+    @classmethod
+    def assigned_criteria(cls, user_id: int) -> sa.ColumnElement[bool]:
+        raise NotImplementedError
+
+
 class TenantMixin:
     """Rows of one organization. The scope filter hides every other organization's rows."""
 
@@ -167,6 +179,10 @@ class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, 
             return set()
         owner = committed(self, column) if saved else pending_fk(self, column)
         return {owner} if owner is not None else set()
+
+    def check_rules(self, session) -> None:
+        """Rules that read other rows (raise a DomainError); called at every flush of a new or
+        changed row, after `validate()`."""
 
     def before_archive(self) -> None:
         """Raise a DomainError to refuse archiving (e.g. open deals)."""

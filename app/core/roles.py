@@ -1,7 +1,8 @@
 """The default permission matrix (SPEC §2), declared once and applied by `flask opshub seed`.
 
 Roles are created with these permissions the first time; afterwards admins edit them in FAB's
-role pages and the seed leaves them alone (`flask opshub sync-roles --reset` re-applies them).
+role pages and the seed leaves them alone (`flask opshub sync-roles --reset` re-applies them),
+except for a resource that did not exist before (a new domain): its defaults are added.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ FULL = ["can_read", "can_write", "can_archive", "can_revert", "can_export", "can
 RESOURCE_EXTRAS = {
     "Client": ["can_edit_all", "can_export", "can_import"],
     "Contact": ["can_edit_all", "can_export", "can_import"],
+    # can_edit_all on Project lifts "assigned projects only" for projects, instances and members
+    "Project": ["can_edit_all", "can_export", "can_import"],
+    "Instance": ["can_export", "can_import"],
 }
 
 DEFAULT_ROLES: dict[str, dict[str, list[str]]] = {
@@ -22,18 +26,27 @@ DEFAULT_ROLES: dict[str, dict[str, list[str]]] = {
         "Client": FULL,
         "Contact": FULL,
         "Membership": READ,
+        "Project": FULL,
+        "Instance": FULL,
     },
     "Staff": {
         "Client": [*WRITE, *ARCHIVE, "can_export"],
         "Contact": [*WRITE, *ARCHIVE, "can_export"],
+        "Project": READ,  # assigned projects only (no can_edit_all)
+        "Instance": READ,
     },
     "Finance": {"Client": READ, "Contact": READ},
     "HR": {"Client": READ},
     "Commercial": {"Client": [*WRITE, "can_export"], "Contact": [*WRITE]},
-    "Support": {"Client": READ, "Contact": READ},
+    "Support": {"Client": READ, "Contact": READ, "Project": READ, "Instance": READ},
     "Valuer": {"Client": READ},
-    "Viewer": {"Client": READ, "Contact": READ},
+    "Viewer": {"Client": READ, "Contact": READ, "Project": READ, "Instance": READ},
 }
-# Every role may see the menus of what it may read.
-MENUS = {"Client": "Clients", "Contact": "Contacts"}
+# Every role may see the menus (and their category) of what it may read.
+MENUS = {
+    "Client": ("Clients", "CRM"),
+    "Contact": ("Contacts", "CRM"),
+    "Project": ("Projects", "Infrastructure"),
+    "Instance": ("Instances", "Infrastructure"),
+}
 ALL_ROLES = ["Admin", *DEFAULT_ROLES, "Public"]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.core import context
 from app.core.errors import Forbidden, Invalid
-from app.core.models import ArchiveMixin, AuditMixin, TenantMixin, utcnow
+from app.core.models import ArchiveMixin, AssignedScope, AuditMixin, TenantMixin, utcnow
 
 UNSCOPED = "opshub_unscoped"
 USER_AUDIT_FKS = {"created_by_id", "updated_by_id", "archived_by_id"}
@@ -43,7 +43,36 @@ def _tenant_criteria(state: ORMExecuteState) -> None:
         return  # only non-tenant entities (users, roles, memberships): nothing to scope
     if not context.in_tenant_request():
         return
-    state.statement = state.statement.options(tenant_option(context.current_org_id()))
+    state.statement = state.statement.options(tenant_option(context.current_org_id()), *_assignment_options())
+
+
+def _assigned_models() -> list[type]:
+    found, todo = [], list(AssignedScope.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if "__table__" in cls.__dict__:
+            found.append(cls)
+    return found
+
+
+def _assignment_options() -> tuple:
+    """Loader criteria for each `AssignedScope` model on which the acting user lacks
+    `can_edit_all`: those rows exist for them only where they are assigned. Once per request."""
+    from flask import g, has_request_context
+
+    cached = g.get("_opshub_row_scope") if has_request_context() else None
+    if cached is not None:
+        return cached
+    user_id = context.current_user_id()
+    options = tuple(
+        with_loader_criteria(cls, cls.assigned_criteria(-1 if user_id is None else user_id), include_aliases=True)
+        for cls in _assigned_models()
+        if not _capability("can_edit_all", cls.__scope_resource__)
+    )
+    if has_request_context():
+        g._opshub_row_scope = options
+    return options
 
 
 def _capability(permission: str, resource: str) -> bool:
@@ -94,6 +123,9 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
             )
         else:
             continue
+        if ok and issubclass(target, AssignedScope) and not context.is_system():
+            # a row the user is not assigned to does not exist for them
+            ok = session.execute(sa.select(target.id).where(target.id == value)).first() is not None
         if not ok:
             raise Invalid(f"{rel.key}: not found", {rel.key: ["Not found in this organization."]})
 
@@ -133,6 +165,8 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
             obj.updated_by_id = obj.updated_by_id or user_id
         if hasattr(obj, "validate"):
             obj.validate()
+        if hasattr(obj, "check_rules"):
+            obj.check_rules(session)
         _check_foreign_keys(session, obj, True)
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, True)
@@ -153,6 +187,8 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
                 obj.archived_by_id = None
         if hasattr(obj, "validate"):
             obj.validate()
+        if hasattr(obj, "check_rules"):
+            obj.check_rules(session)
         _check_foreign_keys(session, obj, False)
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, False)

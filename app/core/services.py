@@ -16,6 +16,17 @@ from app.core.versioning import ACTION_KEY
 from app.extensions import db
 
 STALE_MESSAGE = "This record was changed by someone else since you loaded it; reload and try again."
+# A constraint's name (PostgreSQL) or the columns SQLite names in its message -> the sentence a
+# user reads when a concurrent write loses the race that the rule's own check could not see.
+CONSTRAINT_MESSAGES: dict[str, str] = {}
+
+
+def integrity_message(exc: IntegrityError) -> str:
+    text = str(exc.orig)
+    for marker, message in CONSTRAINT_MESSAGES.items():
+        if marker in text:
+            return message
+    return f"Conflicts with an existing record: {text}"
 
 
 @contextmanager
@@ -36,7 +47,7 @@ def unit_of_work(action: str | None = None) -> Iterator[Session]:
         raise Conflict(STALE_MESSAGE) from exc
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict(f"Conflicts with an existing record: {exc.orig}") from exc
+        raise Conflict(integrity_message(exc)) from exc
     finally:
         session.info.pop(ACTION_KEY, None)
 

@@ -228,7 +228,12 @@ class OpsModelView(ModelView):
             can_revert=sm.has_access("can_revert", self.class_permission_name),
             can_archive=sm.has_access("can_archive", self.class_permission_name),
             view_name=self.__class__.__name__,
+            **self.show_context(item),
         )
+
+    def show_context(self, item) -> dict:
+        """Extra template variables for a resource's own show template."""
+        return {}
 
     @expose("/revert/<int:pk>", methods=["POST"])
     @has_access

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.core.interface import OpsInterface
 from app.core.views import OpsModelView
 from app.crm.models import Client, Contact
+from app.projects.views import ProjectView
 
 
 class ContactView(OpsModelView):
@@ -57,5 +58,5 @@ class ClientView(OpsModelView):
     search_columns = ["name", "email", "phone", "tags", "owner"]
     order_columns = ["name", "email", "phone"]
     base_order = ("name", "asc")
-    related_views = [ContactView]
+    related_views = [ContactView, ProjectView]  # projects: only those the user may see
     description_columns = {"owner": "The account manager responsible for this client."}
