@@ -120,6 +120,17 @@ def test_the_page_form_shows_the_rule_as_a_form_error(client, org):
     assert _instances(project) == before and _tx_count() == tx
 
 
+def test_the_page_form_saves_an_inactive_instance(client, org):
+    manager = f.make_user(org, "Manager")
+    project = f.make_project(org)
+    inst = f.make_instance(project, name="old-prod", type="PRODUCTION")
+    f.page_login(client, manager)
+    data = {"name": "old-prod", "type": "PRODUCTION", "project": str(project.id), "version": "1"}
+    resp = client.post(f"/instances/edit/{inst.id}", data=data)  # the box unticked: no "active" sent
+    assert resp.status_code == 302, resp.data.decode()[:2000]
+    assert _instances(project) == [("old-prod", "PRODUCTION", False)]
+
+
 def test_the_database_index_backs_the_rule(org, monkeypatch, client):
     """With the model check out of the way (a race), the partial unique index refuses the row
     and the API answers 409 with a clear message, not a 500."""

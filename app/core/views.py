@@ -46,6 +46,7 @@ class OpsModelView(ModelView):
     list_template = "opshub/list.html"
     page_size = 25
     edit_form_extra_fields = {"version": HiddenField()}
+    related_inline = False  # related lists under the detail instead of in tabs
 
     def __init__(self, **kwargs):
         require_declared_columns(self)
@@ -228,6 +229,7 @@ class OpsModelView(ModelView):
             can_revert=sm.has_access("can_revert", self.class_permission_name),
             can_archive=sm.has_access("can_archive", self.class_permission_name),
             view_name=self.__class__.__name__,
+            related_inline=self.related_inline,
             **self.show_context(item),
         )
 

@@ -8,7 +8,7 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
 from markupsafe import Markup
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 
 from app.core.errors import DomainError
 from app.core.interface import OpsInterface
@@ -63,7 +63,9 @@ class InstanceView(OpsModelView):
         "odoo_version": "For example 17.0",
     }
     add_form_extra_fields = {
-        "type": SelectField("Type", choices=[(t, t.title()) for t in INSTANCE_TYPES], default="DEVELOPMENT")
+        "type": SelectField("Type", choices=[(t, t.title()) for t in INSTANCE_TYPES], default="DEVELOPMENT"),
+        # FAB would make a NOT NULL boolean "required", which refuses an unticked box
+        "active": BooleanField("Active", default=True),
     }
     edit_form_extra_fields = add_form_extra_fields
 
@@ -85,6 +87,7 @@ class ProjectView(OpsModelView):
     base_order = ("name", "asc")
     label_columns = {"member_count": "Members"}
     related_views = [InstanceView]
+    related_inline = True  # the instances under the project's details, not behind a tab
 
     def show_context(self, item: Project) -> dict:
         members = list(
