@@ -48,9 +48,11 @@ screenshots: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.projects
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
+	$(BIN)/python -m bench.projects --requests 100
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,16 +13,22 @@ def opshub_cli() -> None:
 
 @opshub_cli.command("seed")
 @click.option("--scale", type=int, default=0, help="Also add N clients (with versions) for benchmarks.")
+@click.option(
+    "--scale-projects", type=int, default=0, help="Also add N projects with 3 instances each (with versions)."
+)
 @with_appcontext
-def seed(scale: int) -> None:
+def seed(scale: int, scale_projects: int) -> None:
     """Load roles, the demo organization, demo accounts and data (idempotent)."""
-    from app.seed import seed_demo, seed_scale
+    from app.seed import seed_demo, seed_scale, seed_scale_projects
 
     seed_demo()
     click.echo("Seeded roles, demo organization and accounts (admin/admin123, staff/staff123, ...).")
     if scale:
         added = seed_scale(scale)
         click.echo(f"Added {added} clients with their version rows.")
+    if scale_projects:
+        added = seed_scale_projects(scale_projects)
+        click.echo(f"Added {added} projects with their instances, members and version rows.")
 
 
 @opshub_cli.command("sync-roles")

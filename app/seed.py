@@ -253,32 +253,92 @@ def _seed_projects(org: Organization, users: dict) -> None:
                 s.flush()  # one at a time: the one-active-PRODUCTION rule reads the saved rows
 
 
+def _bulk_versioned(conn, model, rows: list[dict], tx_id: int, organization_id: int) -> None:
+    """Plain INSERTs of `rows` with the Continuum version row and the audit row of each: the same
+    history a create through the ORM leaves, at bulk speed (seed and benchmark only)."""
+    version_table = version_class(model).__table__
+    conn.execute(sa.insert(model.__table__), rows)
+    conn.execute(
+        sa.insert(version_table),
+        [
+            {
+                **{c: v for c, v in r.items() if c in version_table.c},
+                "transaction_id": tx_id,
+                "end_transaction_id": None,
+                "operation_type": 0,
+            }
+            for r in rows
+        ],
+    )
+    conn.execute(
+        sa.insert(AuditRecord.__table__),
+        [
+            {
+                "transaction_id": tx_id,
+                "organization_id": organization_id,
+                "resource": model.__name__,
+                "record_id": r["id"],
+                "action": "create",
+            }
+            for r in rows
+        ],
+    )
+
+
+def _bulk_transaction(conn, user_id: int, organization_id: int, now: datetime) -> int:
+    Tx = transaction_model().__table__
+    return conn.execute(
+        sa.insert(Tx)
+        .values(
+            issued_at=now, user_id=user_id, organization_id=organization_id, action="create", request_id="seed-scale"
+        )
+        .returning(Tx.c.id)
+    ).scalar_one()
+
+
+def _next_id(model) -> int:
+    return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+
+
+def _audit_columns(organization_id: int, user_id: int, now: datetime) -> dict:
+    return {
+        "organization_id": organization_id,
+        "created_at": now,
+        "updated_at": now,
+        "created_by_id": user_id,
+        "updated_by_id": user_id,
+    }
+
+
+def _after_bulk(tables: list[str]) -> None:
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        for table in tables:
+            db.session.execute(
+                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+
+
 def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> int:
     """Add `n` clients (with their version, transaction and audit rows) by plain INSERTs."""
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == organization_slug))
-    sm = current_app.appbuilder.sm
-    admin = sm.find_user(username="admin")
-    Tx = transaction_model().__table__
-    V = version_class(Client).__table__
-    cols = [c.name for c in Client.__table__.columns if c.name != "id"]
-    start_id = (db.session.scalar(sa.select(sa.func.max(Client.id))) or 0) + 1
+    admin = current_app.appbuilder.sm.find_user(username="admin")
+    start_id = _next_id(Client)
     now = datetime.utcnow()
     conn = db.session.connection()
     done = 0
     while done < n:
         size = min(batch, n - done)
-        tx_id = conn.execute(
-            sa.insert(Tx)
-            .values(issued_at=now, user_id=admin.id, organization_id=org.id, action="create", request_id="seed-scale")
-            .returning(Tx.c.id)
-        ).scalar_one()
+        tx_id = _bulk_transaction(conn, admin.id, org.id, now)
         rows = []
         for i in range(size):
             k = start_id + done + i
             rows.append(
                 {
                     "id": k,
-                    "organization_id": org.id,
+                    **_audit_columns(org.id, admin.id, now),
                     "name": f"Client {k:07d}",
                     "email": f"client{k}@scale.example",
                     "phone": f"+1 555 {k % 10000:04d}",
@@ -287,48 +347,72 @@ def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> in
                     "owner_id": admin.id,
                     "tags": "scale",
                     "notes": None,
-                    "created_at": now,
-                    "updated_at": now,
-                    "created_by_id": admin.id,
-                    "updated_by_id": admin.id,
                     "archived_at": None,
                     "archived_by_id": None,
                     "version": 1,
                 }
             )
-        conn.execute(sa.insert(Client.__table__), rows)
-        conn.execute(
-            sa.insert(V),
-            [
-                {
-                    **{c: r[c] for c in cols if c in V.c},
-                    "id": r["id"],
-                    "transaction_id": tx_id,
-                    "end_transaction_id": None,
-                    "operation_type": 0,
-                }
-                for r in rows
-            ],
-        )
-        conn.execute(
-            sa.insert(AuditRecord.__table__),
-            [
-                {
-                    "transaction_id": tx_id,
-                    "organization_id": org.id,
-                    "resource": "Client",
-                    "record_id": r["id"],
-                    "action": "create",
-                }
-                for r in rows
-            ],
-        )
+        _bulk_versioned(conn, Client, rows, tx_id, org.id)
         done += size
-    db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(
-            sa.text("SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))")
-        )
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+    _after_bulk(["client"])
+    return done
+
+
+def seed_scale_projects(
+    n: int, instances_per_project: int = 3, organization_slug: str = "demo", batch: int = 2000
+) -> int:
+    """Add `n` projects on the organization's clients, each with `instances_per_project`
+    instances (one active PRODUCTION, the rest STAGING/DEVELOPMENT) and 0-2 members, with their
+    version, transaction and audit rows, by plain INSERTs."""
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == organization_slug))
+    sm = current_app.appbuilder.sm
+    admin = sm.find_user(username="admin")
+    member_ids = [u.id for u in (sm.find_user(username="staff"), sm.find_user(username="viewer")) if u is not None]
+    client_ids = list(db.session.scalars(sa.select(Client.id).where(Client.organization_id == org.id).limit(5000)))
+    project_id, instance_id, member_id = _next_id(Project), _next_id(Instance), _next_id(ProjectMember)
+    now = datetime.utcnow()
+    conn = db.session.connection()
+    done = 0
+    while done < n:
+        size = min(batch, n - done)
+        tx_id = _bulk_transaction(conn, admin.id, org.id, now)
+        audit = _audit_columns(org.id, admin.id, now)
+        record = {**audit, "archived_at": None, "archived_by_id": None, "version": 1}
+        projects, instances, members = [], [], []
+        for i in range(size):
+            k = done + i
+            projects.append(
+                {
+                    "id": project_id,
+                    **record,
+                    "client_id": client_ids[k % len(client_ids)],
+                    "name": f"Project {project_id:07d}",
+                    "description": None,
+                }
+            )
+            for j in range(instances_per_project):
+                kind = "PRODUCTION" if j == 0 else ("STAGING" if j == 1 else "DEVELOPMENT")
+                instances.append(
+                    {
+                        "id": instance_id,
+                        **record,
+                        "project_id": project_id,
+                        "name": f"p{project_id}-{kind.lower()}-{j}",
+                        "type": kind,
+                        "url": f"https://p{project_id}-{j}.odoo.example",
+                        "odoo_version": "17.0",
+                        "active": True,
+                    }
+                )
+                instance_id += 1
+            for user_id in member_ids[: k % 3]:
+                members.append({"id": member_id, **audit, "project_id": project_id, "user_id": user_id})
+                member_id += 1
+            project_id += 1
+        _bulk_versioned(conn, Project, projects, tx_id, org.id)
+        _bulk_versioned(conn, Instance, instances, tx_id, org.id)
+        if members:
+            _bulk_versioned(conn, ProjectMember, members, tx_id, org.id)
+        done += size
+    _after_bulk(["project", "instance", "project_member"])
     return done
