@@ -310,6 +310,11 @@ def _audit_columns(organization_id: int, user_id: int, now: datetime) -> dict:
     }
 
 
+def _record_columns(organization_id: int, user_id: int, now: datetime) -> dict:
+    """A new business record's bookkeeping: audit columns, not archived, version 1."""
+    return {**_audit_columns(organization_id, user_id, now), "archived_at": None, "archived_by_id": None, "version": 1}
+
+
 def _after_bulk(tables: list[str]) -> None:
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
@@ -338,7 +343,7 @@ def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> in
             rows.append(
                 {
                     "id": k,
-                    **_audit_columns(org.id, admin.id, now),
+                    **_record_columns(org.id, admin.id, now),
                     "name": f"Client {k:07d}",
                     "email": f"client{k}@scale.example",
                     "phone": f"+1 555 {k % 10000:04d}",
@@ -347,9 +352,6 @@ def seed_scale(n: int, organization_slug: str = "demo", batch: int = 5000) -> in
                     "owner_id": admin.id,
                     "tags": "scale",
                     "notes": None,
-                    "archived_at": None,
-                    "archived_by_id": None,
-                    "version": 1,
                 }
             )
         _bulk_versioned(conn, Client, rows, tx_id, org.id)
@@ -376,8 +378,7 @@ def seed_scale_projects(
     while done < n:
         size = min(batch, n - done)
         tx_id = _bulk_transaction(conn, admin.id, org.id, now)
-        audit = _audit_columns(org.id, admin.id, now)
-        record = {**audit, "archived_at": None, "archived_by_id": None, "version": 1}
+        audit, record = _audit_columns(org.id, admin.id, now), _record_columns(org.id, admin.id, now)
         projects, instances, members = [], [], []
         for i in range(size):
             k = done + i

@@ -26,6 +26,19 @@ def _instances(project) -> list[tuple[str, str, bool]]:
     return sorted(tuple(r) for r in rows)
 
 
+def _member_operations(project, org) -> list[int]:
+    """Continuum operation types (0 insert, 2 delete) of a project's member rows, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.text(
+                "SELECT operation_type FROM project_member_version"
+                " WHERE project_id = :p AND organization_id = :o ORDER BY transaction_id"
+            ),
+            {"p": project.id, "o": org.id},
+        )
+    )
+
+
 # ----------------------------------------------------------------- one active PRODUCTION
 def test_a_second_active_production_instance_is_409_naming_the_first(client, org):
     manager = f.make_user(org, "Manager")
@@ -182,17 +195,7 @@ def test_deleting_a_project_with_instances_is_409_and_members_go_with_a_bare_one
     assert client.delete(f"/api/v1/projects/{busy.id}", headers=h).status_code == 409
     bare = f.make_project(org, [member])
     assert client.delete(f"/api/v1/projects/{bare.id}", headers=h).status_code == 200
-    ops = (
-        db.session.execute(
-            sa.text(
-                "SELECT operation_type FROM project_member_version"
-                " WHERE project_id = :p AND organization_id = :o ORDER BY transaction_id"
-            ),
-            {"p": bare.id, "o": org.id},
-        )
-        .scalars()
-        .all()
-    )
+    ops = _member_operations(bare, org)
     assert ops == [0, 2]  # the membership's removal is versioned too
 
 
@@ -219,17 +222,7 @@ def test_managers_assign_and_remove_members_versioned_and_audited(client, org):
         .order_by(AuditRecord.id)
     ).all()
     assert audit == [("permission_change", "ProjectMember"), ("permission_change", "ProjectMember")]
-    ops = (
-        db.session.execute(
-            sa.text(
-                "SELECT operation_type FROM project_member_version"
-                " WHERE project_id = :p AND organization_id = :o ORDER BY transaction_id"
-            ),
-            {"p": project.id, "o": org.id},
-        )
-        .scalars()
-        .all()
-    )
+    ops = _member_operations(project, org)
     assert ops == [0, 2]
 
 

@@ -41,6 +41,15 @@ def active_index(name: str, *columns: str) -> sa.Index:
     return sa.Index(name, *columns, sqlite_where=where, postgresql_where=where)
 
 
+def list_order_indexes(table: str, column: str) -> tuple[sa.Index, sa.Index]:
+    """The indexes of a resource's list order `(organization_id, column, id)`: over the active
+    rows (the default list) and over all rows (`include_archived=1`)."""
+    return (
+        active_index(f"ix_{table}_active_{column}", "organization_id", column, "id"),
+        sa.Index(f"ix_{table}_org_{column}", "organization_id", column, "id"),
+    )
+
+
 DECLARED_COLUMNS = ("list_columns", "show_columns", "add_columns", "edit_columns", "search_columns")
 
 

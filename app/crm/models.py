@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from app.core.errors import invalid
-from app.core.models import BusinessModel, active_index, committed, pending_fk
+from app.core.models import BusinessModel, committed, list_order_indexes, pending_fk
 from app.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -24,9 +24,7 @@ class Client(BusinessModel):
     __tablename__ = "client"
     __owner_column__ = "owner_id"
     __table_args__ = (
-        # default lists (archived hidden) read this partial index in (name, id) order
-        active_index("ix_client_active_name", "organization_id", "name", "id"),
-        sa.Index("ix_client_org_name", "organization_id", "name", "id"),
+        *list_order_indexes("client", "name"),
         sa.Index("ix_client_owner_id", "owner_id"),
     )
 
@@ -57,8 +55,7 @@ class Contact(BusinessModel):
     __lookup_column__ = "last_name"
     __tablename__ = "contact"
     __table_args__ = (
-        active_index("ix_contact_active_last_name", "organization_id", "last_name", "id"),
-        sa.Index("ix_contact_org_last_name", "organization_id", "last_name", "id"),
+        *list_order_indexes("contact", "last_name"),
         sa.Index("ix_contact_client_id", "client_id"),
     )
 

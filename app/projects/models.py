@@ -16,7 +16,7 @@ from flask_appbuilder import Model
 from sqlalchemy.orm import relationship
 
 from app.core.errors import Conflict, invalid
-from app.core.models import AssignedScope, AuditMixin, BusinessModel, TenantMixin, active_index
+from app.core.models import AssignedScope, AuditMixin, BusinessModel, TenantMixin, list_order_indexes
 from app.core.scope import UNSCOPED
 from app.extensions import db
 
@@ -37,8 +37,7 @@ class Project(AssignedScope, BusinessModel):
     __tablename__ = "project"
     __scope_resource__ = "Project"
     __table_args__ = (
-        active_index("ix_project_active_name", "organization_id", "name", "id"),
-        sa.Index("ix_project_org_name", "organization_id", "name", "id"),
+        *list_order_indexes("project", "name"),
         sa.Index("ix_project_client_id", "client_id"),
     )
 
@@ -67,7 +66,7 @@ class Project(AssignedScope, BusinessModel):
 
     @classmethod
     def prefetch_list(cls, projects: list[Project]) -> None:
-        """Member counts of a page of projects in one GROUP BY (pages list `member_count`)."""
+        """Member counts of a page of projects (or of one) in one GROUP BY."""
         pm = ProjectMember.__table__
         counts = dict(
             db.session.execute(
@@ -82,10 +81,7 @@ class Project(AssignedScope, BusinessModel):
     @property
     def member_count(self) -> int:
         if "_member_count" not in self.__dict__:
-            pm = ProjectMember.__table__
-            self.__dict__["_member_count"] = db.session.scalar(
-                sa.select(sa.func.count()).select_from(pm).where(pm.c.project_id == self.id)
-            )
+            type(self).prefetch_list([self])
         return self.__dict__["_member_count"]
 
     def validate(self) -> None:
@@ -134,8 +130,7 @@ class Instance(AssignedScope, BusinessModel):
     __tablename__ = "instance"
     __scope_resource__ = "Project"
     __table_args__ = (
-        active_index("ix_instance_active_name", "organization_id", "name", "id"),
-        sa.Index("ix_instance_org_name", "organization_id", "name", "id"),
+        *list_order_indexes("instance", "name"),
         sa.Index("ix_instance_project_id", "project_id"),
         sa.Index(
             ONE_PRODUCTION_INDEX,

@@ -18,14 +18,6 @@ CONSTRAINT_MESSAGES[ONE_PRODUCTION_INDEX] = ONE_PRODUCTION_MESSAGE  # PostgreSQL
 CONSTRAINT_MESSAGES["instance.project_id"] = ONE_PRODUCTION_MESSAGE  # SQLite names its column
 
 
-def member_ids(project: Project) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(ProjectMember.user_id).where(ProjectMember.project_id == project.id).order_by(ProjectMember.id)
-        )
-    )
-
-
 def _assignment(project: Project, user_id: int) -> ProjectMember | None:
     return db.session.scalar(
         sa.select(ProjectMember).where(ProjectMember.project_id == project.id, ProjectMember.user_id == user_id)
