@@ -122,10 +122,10 @@ def sync_permissions(reset: bool = False) -> None:
         for resource, perms in matrix.items():
             for perm in perms:
                 wanted.append(sm.add_permission_view_menu(perm, resource))
-            if "can_read" in perms and resource in MENUS:
-                menu, category = MENUS[resource]
-                wanted.append(sm.add_permission_view_menu("menu_access", menu))
-                wanted.append(sm.add_permission_view_menu("menu_access", category))
+            if "can_read" in perms:
+                for menu, category in MENUS.get(resource, ()):
+                    wanted.append(sm.add_permission_view_menu("menu_access", menu))
+                    wanted.append(sm.add_permission_view_menu("menu_access", category))
         for pv in wanted:
             if pv not in role.permissions:
                 role.permissions.append(pv)

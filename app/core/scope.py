@@ -68,14 +68,15 @@ def _assignment_options() -> tuple:
     options = tuple(
         with_loader_criteria(cls, cls.assigned_criteria(-1 if user_id is None else user_id), include_aliases=True)
         for cls in _assigned_models()
-        if not _capability("can_edit_all", cls.__scope_resource__)
+        if not capability("can_edit_all", cls.__scope_resource__)
     )
     if has_request_context():
         g._opshub_row_scope = options
     return options
 
 
-def _capability(permission: str, resource: str) -> bool:
+def capability(permission: str, resource: str) -> bool:
+    """Does the acting user hold `permission` on `resource` (always, for system work)?"""
     from flask import current_app
 
     return current_app.appbuilder.sm.has_capability(permission, resource)
@@ -134,7 +135,7 @@ def _check_owner(obj, is_new: bool) -> None:
     """Without can_edit_all a user changes only rows they own — as saved AND as written: taking a
     row over (re-pointing its owner or its parent to oneself) or giving one away both fail."""
     resource = obj.resource_name()
-    if _capability("can_edit_all", resource):
+    if capability("can_edit_all", resource):
         return
     user_id = context.current_user_id()
     owners = obj.owner_user_ids(saved=False)

@@ -37,6 +37,9 @@ def _record_action(target, operation_type: int, session) -> str:
     if operation_type != 1:
         return OPERATION_ACTIONS[operation_type]
     state = sa.inspect(target)
+    # a model's lifecycle columns (a deal's stage and status): changing one is a status change
+    if any(state.attrs[col].history.has_changes() for col in getattr(target, "__status_columns__", ())):
+        return "status_change"
     if "archived_at" in state.attrs:
         hist = state.attrs.archived_at.history
         if hist.added and hist.added[0] is not None and (not hist.deleted or hist.deleted[0] is None):

@@ -8,10 +8,11 @@ from app.core import context
 
 
 class OwnedByMe(BaseFilter):
-    """`(filters:!((col:owner,opr:mine,value:1)))` — rows the current user owns."""
+    """`(filters:!((col:owner,opr:mine,value:1)))` — rows whose user column (`owner`,
+    `assignee`) is the current user."""
 
     name = "Is me"
     arg_name = "mine"
 
     def apply(self, query, value):
-        return query.filter(self.model.owner_id == context.current_user_id())
+        return query.filter(getattr(self.model, f"{self.column_name}_id") == context.current_user_id())

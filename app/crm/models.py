@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from flask_appbuilder import Model
 from sqlalchemy.orm import relationship
 
-from app.core.errors import invalid
-from app.core.models import BusinessModel, committed, list_order_indexes, pending_fk
+from app.core.errors import Conflict, Forbidden, invalid
+from app.core.models import (
+    AuditMixin,
+    BusinessModel,
+    TenantMixin,
+    active_index,
+    committed,
+    list_order_indexes,
+    pending_fk,
+    utcnow,
+)
 from app.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -47,6 +59,12 @@ class Client(BusinessModel):
         if self.website and not URL_RE.match(self.website):
             raise invalid("website", "Must start with http:// or https://.")
 
+    def before_archive(self) -> None:
+        refuse_with_open_deals("client", Deal.client_id, self.id, "archive")
+
+    def before_delete(self) -> None:
+        refuse_with_open_deals("client", Deal.client_id, self.id, "delete")
+
     def __repr__(self) -> str:
         return self.name or f"Client {self.id}"
 
@@ -82,9 +100,313 @@ class Contact(BusinessModel):
         client = db.session.get(Client, client_id) if client_id is not None else None
         return {client.owner_id} if client is not None and client.owner_id is not None else set()
 
+    def before_archive(self) -> None:
+        refuse_with_open_deals("contact", Deal.contact_id, self.id, "archive")
+
+    def before_delete(self) -> None:
+        refuse_with_open_deals("contact", Deal.contact_id, self.id, "delete")
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
     def __repr__(self) -> str:
         return self.full_name
+
+
+# ------------------------------------------------------------------ the pipeline (SPEC §5)
+LEAD_STATUSES = ("new", "contacted", "qualified", "lost")
+# status -> the statuses it may move to; lost -> contacted is a rollback (can_rollback_stage)
+LEAD_FLOW: dict[str, tuple[str, ...]] = {
+    "new": ("contacted",),
+    "contacted": ("qualified", "lost"),
+    "lost": ("contacted",),
+}
+LEAD_ROLLBACKS = {("lost", "contacted")}
+LEAD_SOURCES = ("web", "referral", "event", "email", "phone", "partner", "other")
+DEAL_STAGES = ("qualification", "proposal", "negotiation", "closed")
+OPEN_STAGES = DEAL_STAGES[:-1]
+DEAL_STATUSES = ("open", "won", "lost")
+ACTIVITY_KINDS = ("comment", "stage_change", "status_change", "system")
+ROLLBACK = "can_rollback_stage"
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+def _one_of(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise invalid(field, f"Unknown {field} {value!r}; one of: {', '.join(allowed)}.")
+
+
+def _changed(obj: Any, attr: str) -> bool:
+    return sa.inspect(obj).attrs[attr].history.has_changes()
+
+
+def _may_roll_back(resource: str) -> bool:
+    from app.core.scope import capability
+
+    return capability(ROLLBACK, resource)
+
+
+def _log(session, obj: Any, kind: str, body: str, **links: int | None) -> None:
+    """An activity written in the flush that changed `obj` (whatever the entry point), stamped
+    here because the flush guard has already walked the new rows."""
+    from app.core import context
+
+    session.add(
+        Activity(
+            organization_id=obj.organization_id,
+            created_by_id=context.current_user_id(),
+            updated_by_id=context.current_user_id(),
+            kind=kind,
+            body=body,
+            **links,
+        )
+    )
+
+
+class Lead(BusinessModel):
+    __tablename__ = "lead"
+    __owner_column__ = "owner_id"
+    __status_columns__ = ("status",)
+    __table_args__ = (
+        *list_order_indexes("lead", "name"),
+        active_index("ix_lead_active_status", "organization_id", "status", "updated_at", "id"),
+        sa.Index("ix_lead_owner_id", "owner_id"),
+        sa.Index("ix_lead_client_id", "client_id"),
+        sa.CheckConstraint(f"status IN {LEAD_STATUSES!r}", name="status_known"),
+    )
+
+    name = sa.Column(sa.String(200), nullable=False)
+    company = sa.Column(sa.String(200))
+    email = sa.Column(sa.String(254))
+    phone = sa.Column(sa.String(40))
+    source = sa.Column(sa.String(40))
+    owner_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    owner = relationship("User", foreign_keys=[owner_id], lazy="joined")
+    status = sa.Column(sa.String(20), nullable=False, default="new")
+    notes = sa.Column(sa.Text)
+    # set by the conversion: the client it became
+    client_id = sa.Column(sa.Integer, sa.ForeignKey("client.id"))
+    client = relationship("Client", foreign_keys=[client_id], lazy="joined")
+    converted_at = sa.Column(sa.DateTime)
+
+    def validate(self) -> None:
+        self.status = self.status or "new"
+        if not (self.name or "").strip():
+            raise invalid("name", "Required.")
+        _one_of("status", self.status, LEAD_STATUSES)
+        if self.source and self.source not in LEAD_SOURCES:
+            raise invalid("source", f"One of: {', '.join(LEAD_SOURCES)}.")
+        check_email(self.email)
+
+    def check_rules(self, session) -> None:
+        """Status moves only along LEAD_FLOW; lost -> contacted needs can_rollback_stage; each
+        move is an activity (and the audit action `status_change`)."""
+        if self.id is None or not _changed(self, "status"):
+            return
+        old, new = committed(self, "status"), self.status
+        if new not in LEAD_FLOW.get(old, ()):
+            allowed = ", ".join(LEAD_FLOW.get(old, ())) or "none"
+            raise Conflict(
+                f"A lead cannot go from {old} to {new} (from {old}: {allowed}).",
+                {"status": [f"Cannot go from {old} to {new}."]},
+            )
+        if self.converted_at is not None:
+            raise Conflict("This lead was converted into a client; its status is final.")
+        if (old, new) in LEAD_ROLLBACKS and not _may_roll_back("Lead"):
+            raise Forbidden(f"Moving a lead back from {old} to {new} needs the can_rollback_stage permission.")
+        _log(session, self, "status_change", f"Status {old} → {new}", lead_id=self.id, client_id=self.client_id)
+
+    def __repr__(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else (self.name or f"Lead {self.id}")
+
+
+class Deal(BusinessModel):
+    __tablename__ = "deal"
+    __lookup_column__ = "title"
+    __owner_column__ = "owner_id"
+    __status_columns__ = ("stage", "status")
+    __table_args__ = (
+        *list_order_indexes("deal", "title"),
+        # the board's columns (newest first) and the analytics' GROUP BYs read only these indexes
+        active_index("ix_deal_active_stage", "organization_id", "stage", "updated_at", "id"),
+        active_index("ix_deal_active_status_amount", "organization_id", "status", "amount"),
+        active_index("ix_deal_active_funnel", "organization_id", "stage", "furthest_stage", "amount"),
+        sa.Index("ix_deal_owner_id", "owner_id", "status"),
+        sa.Index("ix_deal_client_id", "client_id", "status"),
+        sa.Index("ix_deal_contact_id", "contact_id", "status"),
+        sa.CheckConstraint(f"stage IN {DEAL_STAGES!r}", name="stage_known"),
+        sa.CheckConstraint(f"furthest_stage IN {DEAL_STAGES!r}", name="furthest_stage_known"),
+        sa.CheckConstraint(f"status IN {DEAL_STATUSES!r}", name="status_known"),
+        sa.CheckConstraint("status <> 'won' OR amount > 0", name="won_needs_amount"),
+        sa.CheckConstraint("(status = 'open') = (stage <> 'closed')", name="closed_iff_not_open"),
+    )
+
+    title = sa.Column(sa.String(200), nullable=False)
+    client_id = sa.Column(sa.Integer, sa.ForeignKey("client.id"), nullable=False)
+    client = relationship("Client", foreign_keys=[client_id], lazy="joined", innerjoin=True)
+    contact_id = sa.Column(sa.Integer, sa.ForeignKey("contact.id"))
+    contact = relationship("Contact", foreign_keys=[contact_id], lazy="joined")
+    owner_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    owner = relationship("User", foreign_keys=[owner_id], lazy="joined")
+    amount = sa.Column(sa.Numeric(14, 2), nullable=False, default=0)
+    currency = sa.Column(sa.String(3), nullable=False, default="EUR")
+    stage = sa.Column(sa.String(20), nullable=False, default="qualification")
+    status = sa.Column(sa.String(10), nullable=False, default="open")
+    # the furthest stage the deal reached (a lost deal keeps the stage it was lost in): the funnel
+    furthest_stage = sa.Column(sa.String(20), nullable=False, default="qualification")
+    expected_close_date = sa.Column(sa.Date)
+    closed_at = sa.Column(sa.DateTime)
+    lead_id = sa.Column(sa.Integer, sa.ForeignKey("lead.id"))
+    lead = relationship("Lead", foreign_keys=[lead_id], lazy="select")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def amount_label(self) -> str:
+        return f"{self.amount or 0:,.2f} {self.currency or ''}".strip()
+
+    def validate(self) -> None:
+        """Single-row rules: known values, the closed stage and the status agree (closing as
+        won or lost moves the deal to `closed`; leaving `closed` reopens it), won needs an
+        amount > 0. The database's CHECK constraints back each of them."""
+        self.stage = self.stage or "qualification"
+        self.status = self.status or "open"
+        self.currency = (self.currency or "EUR").upper()
+        self.amount = 0 if self.amount is None else self.amount
+        if not (self.title or "").strip():
+            raise invalid("title", "Required.")
+        if self.client_id is None and self.client is None:
+            raise invalid("client", "Required.")
+        _one_of("stage", self.stage, DEAL_STAGES)
+        _one_of("status", self.status, DEAL_STATUSES)
+        if not CURRENCY_RE.match(self.currency):
+            raise invalid("currency", "A three-letter code such as EUR.")
+        if self.amount < 0:
+            raise invalid("amount", "Cannot be negative.")
+        is_new = self.id is None
+        if self.status != "open" and (is_new or _changed(self, "status")):
+            self.stage = "closed"  # closing
+        elif self.stage != "closed" and not is_new and _changed(self, "stage") and not _changed(self, "status"):
+            self.status = "open"  # leaving `closed` reopens
+        if self.stage == "closed" and self.status == "open":
+            raise invalid("stage", "Close a deal by setting its status to won or lost.")
+        if self.status != "open" and self.stage != "closed":
+            raise invalid("status", "A won or lost deal is in the closed stage.")
+        if self.status == "won" and self.amount <= 0:
+            raise invalid("amount", "A won deal needs an amount greater than 0.")
+        reached = DEAL_STAGES.index(self.stage) if self.status != "lost" else -1
+        if reached > DEAL_STAGES.index(self.furthest_stage or "qualification"):
+            self.furthest_stage = self.stage
+        self.furthest_stage = self.furthest_stage or "qualification"
+        if self.status == "open":
+            self.closed_at = None
+        elif self.closed_at is None:
+            self.closed_at = utcnow()
+
+    def check_rules(self, session) -> None:
+        """Moving back a stage, reopening a closed deal or changing its outcome needs
+        can_rollback_stage (403); every stage or status change writes an activity."""
+        if self.id is None or not (_changed(self, "stage") or _changed(self, "status")):
+            return
+        old_stage, old_status = committed(self, "stage"), committed(self, "status")
+        backwards = DEAL_STAGES.index(self.stage) < DEAL_STAGES.index(old_stage)
+        settled = old_status != "open"  # reopening, or won <-> lost
+        if (backwards or settled) and not _may_roll_back("Deal"):
+            what = "Reopening a closed deal" if settled else f"Moving a deal back from {old_stage} to {self.stage}"
+            raise Forbidden(f"{what} needs the can_rollback_stage permission.")
+        if self.status != old_status:
+            kind = "status_change"
+            if self.status == "open":
+                body = f"Reopened in {self.stage} (was {old_status})"
+            else:
+                body = f"Closed as {self.status}" + (f" from {old_stage}" if old_stage != "closed" else "")
+        else:
+            kind, body = "stage_change", f"Stage {old_stage} → {self.stage}"
+        _log(session, self, kind, body, deal_id=self.id, client_id=pending_fk(self, "client_id"))
+
+    def __repr__(self) -> str:
+        return self.title or f"Deal {self.id}"
+
+
+def open_deal_count(column: sa.ColumnElement, value: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Deal.id)).where(column == value, Deal.status == "open", Deal.archived_at.is_(None))
+    )
+
+
+def refuse_with_open_deals(what: str, column: sa.ColumnElement, value: int, verb: str) -> None:
+    count = open_deal_count(column, value)
+    if count:
+        raise Conflict(
+            f"This {what} has {count} open deal(s); close or move them before you {verb} it.",
+            {"open_deals": [str(count)]},
+        )
+
+
+class Task(BusinessModel):
+    __tablename__ = "task"
+    __lookup_column__ = "title"
+    __table_args__ = (
+        *list_order_indexes("task", "due_date"),
+        sa.Index("ix_task_assignee", "assignee_id", "done", "due_date"),
+        sa.Index("ix_task_client_id", "client_id"),
+        sa.Index("ix_task_deal_id", "deal_id"),
+    )
+
+    title = sa.Column(sa.String(200), nullable=False)
+    due_date = sa.Column(sa.Date)
+    done = sa.Column(sa.Boolean, nullable=False, default=False)
+    assignee_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
+    client_id = sa.Column(sa.Integer, sa.ForeignKey("client.id"))
+    client = relationship("Client", foreign_keys=[client_id], lazy="joined")
+    deal_id = sa.Column(sa.Integer, sa.ForeignKey("deal.id"))
+    deal = relationship("Deal", foreign_keys=[deal_id], lazy="joined")
+    notes = sa.Column(sa.Text)
+
+    @property
+    def overdue(self) -> bool:
+        return not self.done and self.due_date is not None and self.due_date < date.today()
+
+    def validate(self) -> None:
+        self.done = bool(self.done)
+        if not (self.title or "").strip():
+            raise invalid("title", "Required.")
+
+    def __repr__(self) -> str:
+        return self.title or f"Task {self.id}"
+
+
+class Activity(TenantMixin, AuditMixin, Model):
+    """A line of a deal's, lead's or client's timeline: a comment, a stage or status change, a
+    system event. Append-only; versioned like every write."""
+
+    __tablename__ = "activity"
+    __versioned__: ClassVar[dict] = {}
+    __table_args__ = (
+        sa.Index("ix_activity_deal", "deal_id", "id"),
+        sa.Index("ix_activity_client", "client_id", "id"),
+        sa.Index("ix_activity_lead", "lead_id", "id"),
+        sa.CheckConstraint(f"kind IN {ACTIVITY_KINDS!r}", name="kind_known"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    kind = sa.Column(sa.String(20), nullable=False, default="comment")
+    body = sa.Column(sa.Text, nullable=False)
+    deal_id = sa.Column(sa.Integer, sa.ForeignKey("deal.id", ondelete="CASCADE"))
+    client_id = sa.Column(sa.Integer, sa.ForeignKey("client.id", ondelete="CASCADE"))
+    lead_id = sa.Column(sa.Integer, sa.ForeignKey("lead.id", ondelete="CASCADE"))
+    # the author: created_by (AuditMixin)
+
+    def validate(self) -> None:
+        _one_of("kind", self.kind, ACTIVITY_KINDS)
+        if not (self.body or "").strip():
+            raise invalid("body", "Required.")
+        if len(self.body) > 10_000:
+            raise invalid("body", "At most 10,000 characters.")
+
+    def __repr__(self) -> str:
+        return f"{self.kind}: {self.body[:40]}"

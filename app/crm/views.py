@@ -5,6 +5,8 @@ from __future__ import annotations
 from app.core.interface import OpsInterface
 from app.core.views import OpsModelView
 from app.crm.models import Client, Contact
+from app.crm.pipeline_views import DealView, TaskView
+from app.crm.timeline import client_timeline
 from app.projects.views import ProjectView
 
 
@@ -58,5 +60,9 @@ class ClientView(OpsModelView):
     search_columns = ["name", "email", "phone", "tags", "owner"]
     order_columns = ["name", "email", "phone"]
     base_order = ("name", "asc")
-    related_views = [ContactView, ProjectView]  # projects: only those the user may see
+    related_views = [ContactView, DealView, TaskView, ProjectView]  # projects: only those the user may see
     description_columns = {"owner": "The account manager responsible for this client."}
+    show_template = "opshub/client_show.html"
+
+    def show_context(self, item: Client) -> dict:
+        return {"timeline": client_timeline(item)}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import current_app, redirect
 from flask_appbuilder import IndexView, expose
 
 from app.core import context
+from app.dashboard.charts import bars
 from app.extensions import db
 
 
@@ -37,6 +40,42 @@ def dashboard_cards() -> list[dict]:
     return cards
 
 
+def pipeline_panels() -> dict | None:
+    """The analytics the API serves (the same functions), as chart bars; my open tasks; leads by
+    status. A few GROUP BYs: nothing here grows with the number of deals on the page."""
+    from app.crm import analytics
+
+    sm = current_app.appbuilder.sm
+    if not sm.has_capability("can_read", "Deal"):
+        return None
+    flt = analytics.DealFilter()
+    summary = analytics.deal_summary(flt)
+    funnel = analytics.deal_funnel(flt)
+    panels: dict = {
+        "summary": summary,
+        "status_bars": bars(
+            [(r["status"], r["count"], f"{r['count']:,} · {float(r['amount']):,.0f}") for r in summary["by_status"]],
+            {"won": "bar bar-won", "lost": "bar bar-lost", "open": "bar bar-open"},
+        ),
+        "funnel_bars": bars(
+            [
+                (
+                    s["stage"] if s["stage"] != "closed" else "won",
+                    s["reached"],
+                    f"{s['reached']:,}"
+                    + (f" → {s['conversion_to_next']:.0%}" if s["conversion_to_next"] is not None else ""),
+                )
+                for s in funnel["stages"]
+            ]
+        ),
+    }
+    if sm.has_capability("can_read", "Lead"):
+        panels["lead_bars"] = bars([(r["status"], r["count"], f"{r['count']:,}") for r in analytics.lead_counts()])
+    if sm.has_capability("can_read", "Task"):
+        panels["my_tasks"] = analytics.my_open_tasks(context.current_user_id())
+    return panels
+
+
 class OpsIndexView(IndexView):
     index_template = "opshub/dashboard.html"
 
@@ -50,5 +89,7 @@ class OpsIndexView(IndexView):
             self.index_template,
             appbuilder=self.appbuilder,
             cards=dashboard_cards(),
+            pipeline=pipeline_panels(),
+            today=date.today(),
             organization=resolve_active_organization(),
         )

@@ -1,0 +1,166 @@
+"""Deal analytics (SPEC §5): aggregate SQL over the active organization's deals — GROUP BYs
+that return a handful of rows whatever the table's size; Python only arranges those rows.
+
+Scope: the query-level tenant filter (app/core/scope.py) adds the organization, as for every ORM
+query. Archived deals are left out. Filters: `owner_id` and a date range on the creation date.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.core.errors import invalid, valid_id
+from app.crm.models import DEAL_STAGES, DEAL_STATUSES, LEAD_STATUSES, Deal, Lead, Task
+from app.extensions import db
+
+CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    owner_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+
+    @classmethod
+    def from_args(cls, args, current_user_id: int | None) -> DealFilter:
+        """`owner` (a user id or `me`), `date_from`, `date_to` (YYYY-MM-DD); 422 on bad values."""
+        owner = (args.get("owner") or "").strip()
+        owner_id = None
+        if owner == "me":
+            owner_id = current_user_id
+        elif owner:
+            owner_id = int(owner) if owner.isdigit() else None
+            if not valid_id(owner_id):
+                raise invalid("owner", "A user id or 'me'.")
+        dates = {}
+        for key in ("date_from", "date_to"):
+            raw = (args.get(key) or "").strip()
+            if raw:
+                try:
+                    dates[key] = date.fromisoformat(raw)
+                except ValueError:
+                    raise invalid(key, "A date as YYYY-MM-DD.") from None
+        if "date_from" in dates and "date_to" in dates and dates["date_from"] > dates["date_to"]:
+            raise invalid("date_to", "Must not be before date_from.")
+        return cls(owner_id=owner_id, **dates)
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        clauses = [Deal.archived_at.is_(None)]
+        if self.owner_id is not None:
+            clauses.append(Deal.owner_id == self.owner_id)
+        if self.date_from is not None:
+            clauses.append(Deal.created_at >= datetime.combine(self.date_from, time.min))
+        if self.date_to is not None:
+            clauses.append(Deal.created_at < datetime.combine(self.date_to + timedelta(days=1), time.min))
+        return clauses
+
+    def as_dict(self) -> dict:
+        return {
+            "owner_id": self.owner_id,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+        }
+
+
+def money(value) -> str:
+    return str(Decimal(value or 0).quantize(CENTS))
+
+
+def _ratio(part: int | Decimal, whole: int | Decimal) -> float | None:
+    return round(float(part) / float(whole), 4) if whole else None
+
+
+def summary_statement(flt: DealFilter) -> sa.Select:
+    return (
+        sa.select(Deal.status, sa.func.count(), sa.func.coalesce(sa.func.sum(Deal.amount), 0))
+        .where(*flt.where())
+        .group_by(Deal.status)
+    )
+
+
+def deal_summary(flt: DealFilter) -> dict:
+    """Count and amount per status, win rate (won / closed), average won amount, average deal
+    size (all deals) and the open pipeline's value."""
+    rows = {status: (count, amount) for status, count, amount in db.session.execute(summary_statement(flt))}
+    by_status = [
+        {"status": s, "count": rows.get(s, (0, 0))[0], "amount": money(rows.get(s, (0, 0))[1])} for s in DEAL_STATUSES
+    ]
+    won_count, won_amount = rows.get("won", (0, 0))
+    lost_count = rows.get("lost", (0, 0))[0]
+    total_count = sum(c for c, _ in rows.values())
+    total_amount = sum((Decimal(a) for _, a in rows.values()), Decimal(0))
+    return {
+        "filters": flt.as_dict(),
+        "by_status": by_status,
+        "total": {"count": total_count, "amount": money(total_amount)},
+        "win_rate": _ratio(won_count, won_count + lost_count),
+        "average_won_amount": money(Decimal(won_amount) / won_count) if won_count else None,
+        "average_deal_size": money(total_amount / total_count) if total_count else None,
+        "pipeline_value": money(rows.get("open", (0, 0))[1]),
+    }
+
+
+def funnel_statement(flt: DealFilter) -> sa.Select:
+    return (
+        sa.select(Deal.stage, Deal.furthest_stage, sa.func.count(), sa.func.coalesce(sa.func.sum(Deal.amount), 0))
+        .where(*flt.where())
+        .group_by(Deal.stage, Deal.furthest_stage)
+    )
+
+
+def deal_funnel(flt: DealFilter) -> dict:
+    """Per stage: the deals in it now (count, amount) and the deals that reached it (a won deal
+    reached every stage; a lost one, the stage it was lost in); conversion from each stage to
+    the next = reached(next) / reached(this). The last step's `reached` counts won deals."""
+    now: dict[str, list] = {s: [0, Decimal(0)] for s in DEAL_STAGES}
+    reached = dict.fromkeys(DEAL_STAGES, 0)
+    for stage, furthest, count, amount in db.session.execute(funnel_statement(flt)):
+        now[stage][0] += count
+        now[stage][1] += Decimal(amount)
+        for s in DEAL_STAGES[: DEAL_STAGES.index(furthest) + 1]:
+            reached[s] += count
+    stages = []
+    for i, stage in enumerate(DEAL_STAGES):
+        nxt = DEAL_STAGES[i + 1] if i + 1 < len(DEAL_STAGES) else None
+        stages.append(
+            {
+                "stage": stage,
+                "count": now[stage][0],
+                "amount": money(now[stage][1]),
+                "reached": reached[stage],
+                "conversion_to_next": _ratio(reached[nxt], reached[stage]) if nxt else None,
+            }
+        )
+    return {
+        "filters": flt.as_dict(),
+        "stages": stages,
+        "conversions": [
+            {"from": a, "to": b, "rate": _ratio(reached[b], reached[a])} for a, b in itertools.pairwise(DEAL_STAGES)
+        ],
+    }
+
+
+def lead_counts() -> list[dict]:
+    rows = dict(
+        db.session.execute(
+            sa.select(Lead.status, sa.func.count()).where(Lead.archived_at.is_(None)).group_by(Lead.status)
+        ).all()
+    )
+    return [{"status": s, "count": rows.get(s, 0)} for s in LEAD_STATUSES]
+
+
+def my_open_tasks(user_id: int | None, limit: int = 10) -> list[Task]:
+    return list(
+        db.session.scalars(
+            sa.select(Task)
+            .where(Task.assignee_id == (user_id or -1), Task.done.is_(False), Task.archived_at.is_(None))
+            .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,121 @@
+"""Timelines of a deal and of a client: activities (comments, stage and status changes, system
+events) and versions (who changed which fields), newest first, in one list.
+
+A client's timeline gathers the client, its deals, its leads (the ones converted into it) and
+the tasks linked to it or to its deals. Everything is read through the scoped session: another
+organization's rows do not exist here either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_appbuilder.security.sqla.models import User
+
+from app.core import context
+from app.core.audit import AuditRecord, audit_query, changes_for
+from app.crm.models import Activity, Client, Deal, Lead, Task
+from app.extensions import db
+
+LIMIT = 60
+LABELS = {"Client": "client", "Deal": "deal", "Lead": "lead", "Task": "task"}
+
+
+@dataclass
+class Entry:
+    when: datetime
+    kind: str  # an activity kind, or "version"
+    text: str
+    user: str | None
+    resource: str | None = None
+    record_id: int | None = None
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def order(self) -> tuple:
+        # a version and the activity its transaction wrote share a time: the activity first
+        return (self.when, self.kind != "version")
+
+
+def _activities(where: sa.ColumnElement[bool]) -> list[Entry]:
+    rows = db.session.execute(
+        sa.select(Activity, User.username)
+        .outerjoin(User, User.id == Activity.created_by_id)
+        .where(where)
+        .order_by(Activity.id.desc())
+        .limit(LIMIT)
+    ).all()
+    return [
+        Entry(
+            a.created_at,
+            a.kind,
+            a.body,
+            u,
+            "Deal" if a.deal_id else ("Lead" if a.lead_id else "Client"),
+            a.deal_id or a.lead_id or a.client_id,
+        )
+        for a, u in rows
+    ]
+
+
+def _versions(records: dict[str, list[int]], names: dict[tuple[str, int], str]) -> list[Entry]:
+    wanted = [
+        sa.and_(AuditRecord.resource == resource, AuditRecord.record_id.in_(ids))
+        for resource, ids in records.items()
+        if ids
+    ]
+    if not wanted:
+        return []
+    rows = db.session.execute(audit_query(context.current_org_id()).where(sa.or_(*wanted)).limit(LIMIT)).all()
+    changes = changes_for(db.session, [rec for rec, _, _ in rows])
+    out = []
+    for rec, issued_at, username in rows:
+        label = names.get((rec.resource, rec.record_id)) or f"#{rec.record_id}"
+        text = f"{rec.action.replace('_', ' ')} · {LABELS.get(rec.resource, rec.resource)} {label}"
+        fields = {k: v for k, v in changes.get(rec.id, {}).items() if k not in ("furthest_stage", "closed_at")}
+        out.append(Entry(issued_at, "version", text, username, rec.resource, rec.record_id, fields))
+    return out
+
+
+def _merge(*groups: list[Entry]) -> list[Entry]:
+    entries = [e for group in groups for e in group]
+    entries.sort(key=lambda e: e.order, reverse=True)
+    return entries[:LIMIT]
+
+
+def deal_timeline(deal: Deal) -> list[Entry]:
+    tasks = list(db.session.execute(sa.select(Task.id, Task.title).where(Task.deal_id == deal.id)).all())
+    names = {("Deal", deal.id): deal.title, **{("Task", i): t for i, t in tasks}}
+    return _merge(
+        _activities(Activity.deal_id == deal.id),
+        _versions({"Deal": [deal.id], "Task": [i for i, _ in tasks]}, names),
+    )
+
+
+def client_timeline(client: Client) -> list[Entry]:
+    deals = list(db.session.execute(sa.select(Deal.id, Deal.title).where(Deal.client_id == client.id)).all())
+    deal_ids = [i for i, _ in deals]
+    leads = list(db.session.execute(sa.select(Lead.id, Lead.name).where(Lead.client_id == client.id)).all())
+    lead_ids = [i for i, _ in leads]
+    task_where = Task.client_id == client.id
+    if deal_ids:
+        task_where = sa.or_(task_where, Task.deal_id.in_(deal_ids))
+    tasks = list(db.session.execute(sa.select(Task.id, Task.title).where(task_where)).all())
+    names = {
+        ("Client", client.id): client.name,
+        **{("Deal", i): t for i, t in deals},
+        **{("Lead", i): n for i, n in leads},
+        **{("Task", i): t for i, t in tasks},
+    }
+    where = Activity.client_id == client.id
+    if deal_ids:
+        where = sa.or_(where, Activity.deal_id.in_(deal_ids))
+    if lead_ids:
+        where = sa.or_(where, Activity.lead_id.in_(lead_ids))
+    return _merge(
+        _activities(where),
+        _versions({"Client": [client.id], "Deal": deal_ids, "Lead": lead_ids, "Task": [i for i, _ in tasks]}, names),
+    )
