@@ -16,10 +16,11 @@ def opshub_cli() -> None:
 @click.option(
     "--scale-projects", type=int, default=0, help="Also add N projects with 3 instances each (with versions)."
 )
+@click.option("--scale-deals", type=int, default=0, help="Also add N deals over the clients (with versions).")
 @with_appcontext
-def seed(scale: int, scale_projects: int) -> None:
+def seed(scale: int, scale_projects: int, scale_deals: int) -> None:
     """Load roles, the demo organization, demo accounts and data (idempotent)."""
-    from app.seed import seed_demo, seed_scale, seed_scale_projects
+    from app.seed import seed_demo, seed_scale, seed_scale_deals, seed_scale_projects
 
     seed_demo()
     click.echo("Seeded roles, demo organization and accounts (admin/admin123, staff/staff123, ...).")
@@ -29,6 +30,9 @@ def seed(scale: int, scale_projects: int) -> None:
     if scale_projects:
         added = seed_scale_projects(scale_projects)
         click.echo(f"Added {added} projects with their instances, members and version rows.")
+    if scale_deals:
+        added = seed_scale_deals(scale_deals)
+        click.echo(f"Added {added} deals with their version rows.")
 
 
 @opshub_cli.command("sync-roles")

@@ -8,7 +8,8 @@ audit rows itself.
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,7 +21,8 @@ from app.core.audit import AuditRecord
 from app.core.roles import DEFAULT_ROLES, MENUS, RESOURCE_EXTRAS
 from app.core.services import unit_of_work
 from app.core.versioning import transaction_model
-from app.crm.models import Client, Contact
+from app.crm import services as crm
+from app.crm.models import DEAL_STAGES, Client, Contact, Deal, Lead, Task
 from app.extensions import db
 from app.projects.models import Instance, Project, ProjectMember
 from app.tenancy.models import Membership, Organization
@@ -221,6 +223,8 @@ def seed_demo() -> dict:
         == 0
     ):
         _seed_projects(demo, users)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Deal).where(Deal.organization_id == demo.id)) == 0:
+        _seed_pipeline(demo, users, rng)
     if db.session.scalar(sa.select(sa.func.count()).select_from(Client).where(Client.organization_id == other.id)) == 0:
         with context.acting_as(outsider.id, other.id, system=True), unit_of_work() as s:
             s.add(Client(name="Globex Secret Client", email="secret@globex.example", owner_id=outsider.id))
@@ -251,6 +255,142 @@ def _seed_projects(org: Organization, users: dict) -> None:
                     )
                 )
                 s.flush()  # one at a time: the one-active-PRODUCTION rule reads the saved rows
+
+
+LEAD_NAMES = [
+    ("Priya Raman", "Northwind Traders", "web"),
+    ("Tom Becker", "Contoso Ltd", "referral"),
+    ("Lena Vogel", "Fabrikam", "event"),
+    ("Omar Haddad", "Tailspin Toys", "email"),
+    ("Sofia Costa", "Adventure Works", "phone"),
+    ("Kenji Mori", "Litware", "partner"),
+    ("Aisha Bello", "Proseware", "web"),
+    ("Lucas Petit", "Wide World Importers", "referral"),
+    ("Maya Cohen", "Coho Winery", "event"),
+    ("Nils Larsen", "Blue Yonder Airlines", "web"),
+    ("Zoe Martin", "Fourth Coffee", "email"),
+    ("Ivan Petrov", "Woodgrove Bank", "partner"),
+    ("Clara Jensen", "Lucerne Publishing", "web"),
+    ("Diego Ruiz", "Margie's Travel", "phone"),
+    ("Emma Wilson", "Trey Research", "referral"),
+    ("Yusuf Demir", "VanArsdel", "event"),
+    ("Hanna Berg", "Alpine Ski House", "web"),
+    ("Paul Girard", "Graphic Design Institute", "other"),
+]
+DEAL_TITLES = [
+    "ERP rollout",
+    "Support renewal",
+    "Warehouse module",
+    "Data migration",
+    "Training package",
+    "Cloud hosting",
+    "Payroll integration",
+    "E-commerce connector",
+    "Annual audit",
+    "Reporting suite",
+]
+
+
+def _seed_pipeline(org: Organization, users: dict, rng: random.Random) -> None:
+    """A demo pipeline: leads in every status, deals moved through the stages (each move through
+    the services, so the activities, history and audit rows are the real ones), tasks (some
+    overdue) and comments. Creation dates spread over the last four months."""
+    clients = list(db.session.scalars(sa.select(Client).where(Client.organization_id == org.id).order_by(Client.id)))
+    sellers = [users[u] for u in ("staff", "manager", "commercial", "staff", "admin")]
+    today = datetime.utcnow()
+
+    def as_user(user):
+        return context.acting_as(user.id, org.id, system=True)
+
+    lead_targets = ["new"] * 5 + ["contacted"] * 5 + ["qualified"] * 5 + ["lost"] * 3
+    for (name, company, source), target in zip(LEAD_NAMES, lead_targets, strict=True):
+        owner = rng.choice(sellers)
+        with as_user(owner), unit_of_work() as s:
+            lead = Lead(
+                name=name,
+                company=company,
+                source=source,
+                owner_id=owner.id,
+                email=f"{name.split()[0].lower()}@{company.split()[0].lower()}.example",
+                created_at=today - timedelta(days=rng.randint(1, 120)),
+            )
+            s.add(lead)
+        path = {"new": [], "contacted": ["contacted"], "qualified": ["contacted", "qualified"]}
+        for status in path.get(target, ["contacted", "lost"]):
+            with as_user(owner):
+                crm.set_lead_status(lead, status)
+    # (stage reached, outcome) for 36 deals: most open, a third closed
+    plan = (
+        [("qualification", "open")] * 8
+        + [("proposal", "open")] * 8
+        + [("negotiation", "open")] * 7
+        + [("negotiation", "won")] * 7
+        + [("proposal", "lost")] * 3
+        + [("qualification", "lost")] * 3
+    )
+    for i, (stage, outcome) in enumerate(plan):
+        owner = sellers[i % len(sellers)]
+        client = clients[i % len(clients)]
+        amount = Decimal(rng.randrange(20, 400) * 250)
+        with as_user(owner), unit_of_work() as s:
+            deal = Deal(
+                title=f"{client.name} — {DEAL_TITLES[i % len(DEAL_TITLES)]}",
+                client_id=client.id,
+                owner_id=owner.id,
+                amount=amount,
+                currency="EUR",
+                expected_close_date=(today + timedelta(days=rng.randint(-10, 90))).date(),
+                created_at=today - timedelta(days=rng.randint(1, 120)),
+            )
+            s.add(deal)
+        with as_user(owner):
+            for next_stage in DEAL_STAGES[1 : DEAL_STAGES.index(stage) + 1]:
+                crm.move_deal(deal, next_stage)
+            if outcome != "open":
+                crm.close_deal(deal, outcome)
+            if i % 4 == 0:
+                crm.add_comment(
+                    rng.choice(
+                        [
+                            "Called the buyer; budget confirmed.",
+                            "Sent the revised quote.",
+                            "Demo went well, waiting on IT.",
+                            "Legal is reviewing the contract.",
+                        ]
+                    ),
+                    deal=deal,
+                )
+    qualified = db.session.scalars(
+        sa.select(Lead).where(Lead.organization_id == org.id, Lead.status == "qualified").order_by(Lead.id).limit(1)
+    ).first()
+    if qualified is not None:
+        with as_user(qualified.owner):
+            crm.convert_lead(qualified, amount=Decimal(18000))
+    deals = list(db.session.scalars(sa.select(Deal).where(Deal.organization_id == org.id, Deal.status == "open")))
+    task_titles = [
+        "Send proposal",
+        "Follow-up call",
+        "Prepare demo",
+        "Update forecast",
+        "Check references",
+        "Book kickoff meeting",
+        "Review contract",
+        "Chase signature",
+    ]
+    assignees = [users["staff"], users["manager"], users["admin"], users["commercial"]]
+    with as_user(users["manager"]), unit_of_work() as s:
+        for i, title in enumerate(task_titles * 2):
+            deal = deals[i % len(deals)]
+            s.add(
+                Task(
+                    title=title,
+                    due_date=date.today() + timedelta(days=rng.randint(-7, 21)),
+                    done=i % 5 == 4,
+                    assignee_id=assignees[i % len(assignees)].id,
+                    deal_id=deal.id if i % 3 else None,
+                    client_id=deal.client_id,
+                )
+            )
 
 
 def _bulk_versioned(conn, model, rows: list[dict], tx_id: int, organization_id: int) -> None:
@@ -416,4 +556,72 @@ def seed_scale_projects(
             _bulk_versioned(conn, ProjectMember, members, tx_id, org.id)
         done += size
     _after_bulk(["project", "instance", "project_member"])
+    return done
+
+
+def seed_scale_deals(n: int, organization_slug: str = "demo", batch: int = 5000) -> int:
+    """Add `n` deals over the organization's clients (no contact), owned by admin, staff, manager
+    and commercial, created over the last 365 days, with their version, transaction and audit
+    rows, by plain INSERTs. The mix: about 55% open (qualification, proposal, negotiation; a few
+    moved back below their furthest stage, some at amount 0), 20% won (furthest stage `closed`,
+    amount > 0) and 25% lost (furthest stage the open stage they were lost in). It respects the
+    `deal` CHECK constraints."""
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == organization_slug))
+    sm = current_app.appbuilder.sm
+    admin = sm.find_user(username="admin")
+    owner_ids = [u.id for u in (sm.find_user(username=x) for x in ("admin", "staff", "manager", "commercial")) if u]
+    client_ids = list(
+        db.session.scalars(sa.select(Client.id).where(Client.organization_id == org.id).order_by(Client.id).limit(5000))
+    )
+    open_stages = DEAL_STAGES[:-1]
+    rng = random.Random(n)
+    deal_id = _next_id(Deal)
+    now = datetime.utcnow()
+    conn = db.session.connection()
+    done = 0
+    while done < n:
+        size = min(batch, n - done)
+        tx_id = _bulk_transaction(conn, admin.id, org.id, now)
+        rows = []
+        for _ in range(size):
+            created = now - timedelta(days=rng.random() * 365)
+            updated = created + (now - created) * rng.random()
+            amount = Decimal(rng.randrange(4, 400) * 250)
+            roll = rng.random()
+            if roll < 0.20:  # won
+                stage, status, furthest = "closed", "won", "closed"
+            elif roll < 0.45:  # lost, in the stage it was lost in
+                stage, status = "closed", "lost"
+                furthest = rng.choices(open_stages, weights=(5, 3, 2))[0]
+            else:
+                stage, status = rng.choices(open_stages, weights=(4, 3, 2))[0], "open"
+                furthest = stage
+                if stage != "negotiation" and rng.random() < 0.05:  # moved back a stage
+                    furthest = open_stages[open_stages.index(stage) + 1]
+                if stage == "qualification" and rng.random() < 0.3:
+                    amount = Decimal(0)  # not quoted yet
+            rows.append(
+                {
+                    "id": deal_id,
+                    **_record_columns(org.id, admin.id, now),
+                    "created_at": created,
+                    "updated_at": updated,
+                    "title": f"Deal {deal_id:07d}",
+                    "client_id": client_ids[deal_id % len(client_ids)],
+                    "contact_id": None,
+                    "owner_id": owner_ids[deal_id % len(owner_ids)],
+                    "amount": amount,
+                    "currency": "EUR",
+                    "stage": stage,
+                    "status": status,
+                    "furthest_stage": furthest,
+                    "expected_close_date": (created + timedelta(days=rng.randint(14, 180))).date(),
+                    "closed_at": updated if status != "open" else None,
+                    "lead_id": None,
+                }
+            )
+            deal_id += 1
+        _bulk_versioned(conn, Deal, rows, tx_id, org.id)
+        done += size
+    _after_bulk(["deal"])
     return done

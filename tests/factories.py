@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from app.core import context
 from app.core.services import unit_of_work
-from app.crm.models import Client, Contact
+from app.crm.models import Client, Contact, Deal, Lead, Task
 from app.extensions import db
 from app.projects.models import Instance, Project, ProjectMember
 from app.tenancy.models import Membership, Organization
@@ -76,6 +76,45 @@ def make_contact(client: Client, **fields) -> Contact:
     fields.setdefault("last_name", unique("Doe"))
     with context.acting_as(client.owner_id, client.organization_id, system=True), unit_of_work() as s:
         obj = Contact(client_id=client.id, **fields)
+        s.add(obj)
+    return obj
+
+
+def make_lead(org: Organization, owner: User | None = None, **fields) -> Lead:
+    """A lead in any status (a new row skips the transition rules, as the seed does)."""
+    fields.setdefault("name", unique("Lead "))
+    with context.acting_as(owner.id if owner else None, org.id, system=True), unit_of_work() as s:
+        obj = Lead(owner_id=owner.id if owner else None, **fields)
+        s.add(obj)
+    return obj
+
+
+def make_deal(
+    org: Organization,
+    owner: User | None = None,
+    client: Client | None = None,
+    *,
+    status: str = "open",
+    **fields,
+) -> Deal:
+    """An open deal in `stage` (default qualification); with `status` won or lost it is then
+    closed from that stage in a second transaction, as a user would (so a lost deal keeps the
+    stage it was lost in as its furthest stage). `created_at` may be set directly."""
+    client = client or make_client(org, owner)
+    fields.setdefault("title", unique("Deal "))
+    with context.acting_as(owner.id if owner else None, org.id, system=True), unit_of_work() as s:
+        obj = Deal(owner_id=owner.id if owner else None, client_id=client.id, **fields)
+        s.add(obj)
+    if status != "open":
+        with context.acting_as(owner.id if owner else None, org.id, system=True), unit_of_work():
+            obj.status = status
+    return obj
+
+
+def make_task(org: Organization, assignee: User | None = None, **fields) -> Task:
+    fields.setdefault("title", unique("Task "))
+    with context.acting_as(assignee.id if assignee else None, org.id, system=True), unit_of_work() as s:
+        obj = Task(assignee_id=assignee.id if assignee else None, **fields)
         s.add(obj)
     return obj
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.crm.models import Client, Contact
+from app.crm.models import Client, Contact, Deal, Lead, Task
 from app.projects.models import Instance, Project
 from tests import factories as f
 
@@ -77,6 +77,34 @@ RESOURCES = [
         change={"odoo_version": "18.0"},
         page="/instances",
         writer="Manager",
+    ),
+    # leads and deals: roles without can_edit_all (Staff) write only the ones they own
+    Resource(
+        name="leads",
+        model=Lead,
+        permission="Lead",
+        make=lambda org, owner: f.make_lead(org, owner),
+        payload=lambda org, owner: {"name": f.unique("Posted lead "), "company": "Posted Co", "source": "web"},
+        change={"phone": "+1 555 0142"},
+        page="/leads",
+    ),
+    Resource(
+        name="deals",
+        model=Deal,
+        permission="Deal",
+        make=lambda org, owner: f.make_deal(org, owner),
+        payload=lambda org, owner: {"title": f.unique("Posted deal "), "client": f.make_client(org, owner).id},
+        change={"expected_close_date": "2031-03-31"},
+        page="/deals",
+    ),
+    Resource(
+        name="tasks",
+        model=Task,
+        permission="Task",
+        make=lambda org, owner: f.make_task(org, owner),
+        payload=lambda org, owner: {"title": f.unique("Posted task "), "due_date": "2031-01-15"},
+        change={"done": True},
+        page="/tasks",
     ),
 ]
 IDS = [r.name for r in RESOURCES]

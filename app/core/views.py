@@ -13,6 +13,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
+from markupsafe import Markup
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
@@ -230,8 +231,38 @@ class OpsModelView(ModelView):
             can_archive=sm.has_access("can_archive", self.class_permission_name),
             view_name=self.__class__.__name__,
             related_inline=self.related_inline,
+            hidden_related=self._hidden_related(),
             **self.show_context(item),
         )
+
+    def _hidden_related(self) -> set[str]:
+        """Related views the user may not read: their tab is left out, their rows never queried."""
+        sm = self.appbuilder.sm
+        return {type(v).__name__ for v in self._related_views if not sm.has_access("can_read", v.class_permission_name)}
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
+        """FAB's, minus the related lists the user may not read (a placeholder keeps the widgets
+        aligned with `related_views`, which FAB's edit template indexes)."""
+        hidden = self._hidden_related()
+        widgets = widgets or {}
+        widgets["related_views"] = []
+        for view in self._related_views:
+            name = type(view).__name__
+            if name in hidden:
+                widgets["related_views"].append(lambda **_: Markup('<p class="text-muted">Not available.</p>'))
+                continue
+            order_column, order_direction = (orders or {}).get(name) or ("", "")
+            widgets["related_views"].append(
+                self._get_related_view_widget(
+                    item,
+                    view,
+                    order_column,
+                    order_direction,
+                    page=(pages or {}).get(name),
+                    page_size=(page_sizes or {}).get(name),
+                )
+            )
+        return widgets
 
     def show_context(self, item) -> dict:
         """Extra template variables for a resource's own show template."""

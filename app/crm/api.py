@@ -17,6 +17,7 @@ from app.crm import analytics
 from app.crm import services as crm
 from app.crm.filters import OwnedByMe
 from app.crm.models import Activity, Client, Contact, Deal, Lead, Task
+from app.crm.pipeline_views import DEAL_PERMISSIONS
 from app.extensions import db
 
 
@@ -456,6 +457,7 @@ class AnalyticsApi(BaseApi):
     resource_name = "analytics"
     class_permission_name = "Deal"
     method_permission_name = {"summary": "read", "funnel": "read"}
+    base_permissions = DEAL_PERMISSIONS  # see PipelineView
     allow_browser_login = False
     openapi_spec_tag = "Analytics"
 

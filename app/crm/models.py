@@ -191,7 +191,8 @@ class Lead(BusinessModel):
     converted_at = sa.Column(sa.DateTime)
 
     def validate(self) -> None:
-        self.status = self.status or "new"
+        if self.id is None:  # the default of a new lead; an update must name a known status
+            self.status = self.status or "new"
         if not (self.name or "").strip():
             raise invalid("name", "Required.")
         _one_of("status", self.status, LEAD_STATUSES)
@@ -244,7 +245,7 @@ class Deal(BusinessModel):
 
     title = sa.Column(sa.String(200), nullable=False)
     client_id = sa.Column(sa.Integer, sa.ForeignKey("client.id"), nullable=False)
-    client = relationship("Client", foreign_keys=[client_id], lazy="joined", innerjoin=True)
+    client = relationship("Client", foreign_keys=[client_id], lazy="joined")
     contact_id = sa.Column(sa.Integer, sa.ForeignKey("contact.id"))
     contact = relationship("Contact", foreign_keys=[contact_id], lazy="joined")
     owner_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
@@ -272,8 +273,9 @@ class Deal(BusinessModel):
         """Single-row rules: known values, the closed stage and the status agree (closing as
         won or lost moves the deal to `closed`; leaving `closed` reopens it), won needs an
         amount > 0. The database's CHECK constraints back each of them."""
-        self.stage = self.stage or "qualification"
-        self.status = self.status or "open"
+        if self.id is None:  # the defaults of a new deal; an update must name a known stage/status
+            self.stage = self.stage or "qualification"
+            self.status = self.status or "open"
         self.currency = (self.currency or "EUR").upper()
         self.amount = 0 if self.amount is None else self.amount
         if not (self.title or "").strip():

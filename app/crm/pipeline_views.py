@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
@@ -44,6 +44,7 @@ STATUS_CSS = {
     "contacted": "primary",
     "qualified": "success",
 }
+DEAL_PERMISSIONS = sorted({f"can_{p}" for p in VIEW_METHODS.values()})
 BOARD_CAP = 20  # cards per column; the rest behind "more"
 
 
@@ -75,8 +76,10 @@ def _choices(values) -> list[tuple[str, str]]:
     return [(v, v.title()) for v in values]
 
 
-class TaskView(OpsModelView):
-    route_base = "/tasks"
+class TaskPages(OpsModelView):
+    """What the task pages share. FAB finds a related view by isinstance(): "My tasks" must not
+    be a TaskView, or it would show up as a second Tasks tab on clients and deals."""
+
     class_permission_name = "Task"
     datamodel = OpsInterface(Task)
     list_title = show_title = "Tasks"
@@ -105,7 +108,11 @@ class TaskView(OpsModelView):
     edit_form_extra_fields = add_form_extra_fields
 
 
-class MyTaskView(TaskView):
+class TaskView(TaskPages):
+    route_base = "/tasks"
+
+
+class MyTaskView(TaskPages):
     """The current user's open tasks, soonest due first; overdue ones in red."""
 
     route_base = "/tasks/my"
@@ -172,7 +179,8 @@ class DealView(OpsModelView):
         sm = self.appbuilder.sm
         return {
             "timeline": deal_timeline(item),
-            "can_write": sm.has_access("can_write", "Deal"),
+            "can_write": sm.has_access("can_write", "Deal") and editor("Deal")(item),
+            "can_comment": sm.has_access("can_write", "Deal"),
             "stages": DEAL_STAGES,
             "open_stages": OPEN_STAGES,
         }
@@ -264,6 +272,8 @@ class LeadView(OpsModelView):
 
     @action("convert", "Convert", "Convert into a client, a contact and an open deal?", "fa-exchange", multiple=False)
     def convert(self, item):
+        if item is None:  # FAB's action route passes None for a missing (or another org's) row
+            abort(404)
         try:
             deal = services.convert_lead(item)
         except DomainError as exc:
@@ -282,6 +292,9 @@ class PipelineView(BaseView):
     route_base = "/pipeline"
     class_permission_name = "Deal"
     method_permission_name = {"board": "read"}
+    # FAB deletes a resource's permissions that the last view registered on it does not list:
+    # a view sharing "Deal" declares the whole set
+    base_permissions = DEAL_PERMISSIONS
     default_view = "board"
 
     @expose("/")
@@ -296,12 +309,23 @@ class PipelineView(BaseView):
             lead_columns=lead_columns(mine) if sm.has_access("can_read", "Lead") else None,
             can_move_deals=sm.has_access("can_write", "Deal"),
             can_move_leads=sm.has_access("can_write", "Lead"),
+            # without can_edit_all, only one's own cards get buttons (the rule refuses the rest)
+            deal_editor=editor("Deal"),
+            lead_editor=editor("Lead"),
             cap=BOARD_CAP,
             lead_flow=LEAD_FLOW,
             stages=DEAL_STAGES,
             open_stages=OPEN_STAGES,
             money=money,
         )
+
+
+def editor(resource: str):
+    """may_edit(row) for the board's and detail page's buttons: the owner rule, read ahead."""
+    if current_app.appbuilder.sm.has_access("can_edit_all", resource):
+        return lambda row: True
+    user_id = context.current_user_id()
+    return lambda row: row.owner_id == user_id
 
 
 def _column_totals(model, group_col, mine: bool, amount: bool) -> dict[str, tuple[int, Decimal]]:
@@ -328,11 +352,13 @@ def _cards(model, group_col, value: str, mine: bool) -> list:
 
 def deal_columns(mine: bool = False) -> list[dict]:
     totals = _column_totals(Deal, Deal.stage, mine, amount=True)
+    won = _column_totals(Deal, Deal.status, mine, amount=True).get("won", (0, Decimal(0)))[1]
     return [
         {
             "key": stage,
             "count": totals.get(stage, (0, 0))[0],
             "amount": totals.get(stage, (0, Decimal(0)))[1],
+            "won": won if stage == "closed" else None,
             "cards": _cards(Deal, Deal.stage, stage, mine),
         }
         for stage in DEAL_STAGES

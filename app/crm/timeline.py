@@ -75,7 +75,9 @@ def _versions(records: dict[str, list[int]], names: dict[tuple[str, int], str]) 
     for rec, issued_at, username in rows:
         label = names.get((rec.resource, rec.record_id)) or f"#{rec.record_id}"
         text = f"{rec.action.replace('_', ' ')} · {LABELS.get(rec.resource, rec.resource)} {label}"
-        fields = {k: v for k, v in changes.get(rec.id, {}).items() if k not in ("furthest_stage", "closed_at")}
+        # a creation lists every field: the record itself says it better; edits show their diff
+        fields = {} if rec.action == "create" else changes.get(rec.id, {})
+        fields = {k: v for k, v in fields.items() if k not in ("furthest_stage", "closed_at")}
         out.append(Entry(issued_at, "version", text, username, rec.resource, rec.record_id, fields))
     return out
 
@@ -86,8 +88,16 @@ def _merge(*groups: list[Entry]) -> list[Entry]:
     return entries[:LIMIT]
 
 
+def _readable(resource: str) -> bool:
+    from app.core.scope import capability
+
+    return capability("can_read", resource)
+
+
 def deal_timeline(deal: Deal) -> list[Entry]:
-    tasks = list(db.session.execute(sa.select(Task.id, Task.title).where(Task.deal_id == deal.id)).all())
+    tasks = []
+    if _readable("Task"):
+        tasks = list(db.session.execute(sa.select(Task.id, Task.title).where(Task.deal_id == deal.id)).all())
     names = {("Deal", deal.id): deal.title, **{("Task", i): t for i, t in tasks}}
     return _merge(
         _activities(Activity.deal_id == deal.id),
@@ -96,14 +106,20 @@ def deal_timeline(deal: Deal) -> list[Entry]:
 
 
 def client_timeline(client: Client) -> list[Entry]:
-    deals = list(db.session.execute(sa.select(Deal.id, Deal.title).where(Deal.client_id == client.id)).all())
+    """Only what the user may read: a role without can_read on Deal, Lead or Task sees neither
+    those rows' versions nor their activities here."""
+    deals, leads, tasks = [], [], []
+    if _readable("Deal"):
+        deals = list(db.session.execute(sa.select(Deal.id, Deal.title).where(Deal.client_id == client.id)).all())
     deal_ids = [i for i, _ in deals]
-    leads = list(db.session.execute(sa.select(Lead.id, Lead.name).where(Lead.client_id == client.id)).all())
+    if _readable("Lead"):
+        leads = list(db.session.execute(sa.select(Lead.id, Lead.name).where(Lead.client_id == client.id)).all())
     lead_ids = [i for i, _ in leads]
-    task_where = Task.client_id == client.id
-    if deal_ids:
-        task_where = sa.or_(task_where, Task.deal_id.in_(deal_ids))
-    tasks = list(db.session.execute(sa.select(Task.id, Task.title).where(task_where)).all())
+    if _readable("Task"):
+        task_where = Task.client_id == client.id
+        if deal_ids:
+            task_where = sa.or_(task_where, Task.deal_id.in_(deal_ids))
+        tasks = list(db.session.execute(sa.select(Task.id, Task.title).where(task_where)).all())
     names = {
         ("Client", client.id): client.name,
         **{("Deal", i): t for i, t in deals},
@@ -111,6 +127,10 @@ def client_timeline(client: Client) -> list[Entry]:
         **{("Task", i): t for i, t in tasks},
     }
     where = Activity.client_id == client.id
+    if not _readable("Deal"):
+        where = sa.and_(where, Activity.deal_id.is_(None))
+    if not _readable("Lead"):
+        where = sa.and_(where, Activity.lead_id.is_(None))
     if deal_ids:
         where = sa.or_(where, Activity.deal_id.in_(deal_ids))
     if lead_ids:
