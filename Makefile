@@ -49,10 +49,12 @@ screenshots: install
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.projects
+	$(BIN)/python -m bench.pipeline
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
 	$(BIN)/python -m bench.projects --requests 100
+	$(BIN)/python -m bench.pipeline --requests 50
 
 lint: install
 	$(BIN)/ruff check .

@@ -1397,3 +1397,26 @@ def test_a_role_without_task_or_lead_read_sees_no_trace_of_them_on_a_client_page
     other = client.application.test_client()
     f.page_login(other, manager)
     assert "Secret follow-up" in other.get(f"/clients/show/{customer.id}").get_data(as_text=True)
+
+
+def test_deleting_a_deal_takes_its_activities_with_it_versioned_and_refuses_while_it_has_tasks(client, org):
+    admin = f.make_user(org, "Admin", admin=True)
+    manager = f.make_user(org, "Manager")
+    deal = f.make_deal(org, manager)
+    h = f.auth(manager)
+    assert client.post(f"/api/v1/deals/{deal.id}/move", json={"stage": "proposal"}, headers=h).status_code == 200
+    assert client.post(f"/api/v1/deals/{deal.id}/activities", json={"body": "note"}, headers=h).status_code == 201
+    activity_ids = [a["id"] for a in client.get(f"/api/v1/deals/{deal.id}/activities", headers=h).get_json()["result"]]
+    assert len(activity_ids) == 2
+    task = f.make_task(org, manager, deal_id=deal.id)
+
+    resp = client.delete(f"/api/v1/deals/{deal.id}", headers=f.auth(admin, org))
+    assert resp.status_code == 409 and "1 task(s)" in resp.get_json()["message"]
+    assert db.session.get(Deal, deal.id) is not None
+
+    assert client.delete(f"/api/v1/tasks/{task.id}", headers=f.auth(admin, org)).status_code == 200
+    assert client.delete(f"/api/v1/deals/{deal.id}", headers=f.auth(admin, org)).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Activity).where(Activity.id.in_(activity_ids))).all() == []
+    for activity_id in activity_ids:  # removed through the ORM: each removal is a version
+        assert [op for op, _ in f.versions_of(Activity, activity_id)][-1] == 2

@@ -189,6 +189,7 @@ class Lead(BusinessModel):
     client_id = sa.Column(sa.Integer, sa.ForeignKey("client.id"))
     client = relationship("Client", foreign_keys=[client_id], lazy="joined")
     converted_at = sa.Column(sa.DateTime)
+    activities = relationship("Activity", foreign_keys="Activity.lead_id", lazy="select", cascade="all, delete")
 
     def validate(self) -> None:
         if self.id is None:  # the default of a new lead; an update must name a known status
@@ -229,10 +230,14 @@ class Deal(BusinessModel):
     __status_columns__ = ("stage", "status")
     __table_args__ = (
         *list_order_indexes("deal", "title"),
-        # the board's columns (newest first) and the analytics' GROUP BYs read only these indexes
+        # the board's cards (newest first per column); the analytics' GROUP BYs and the board's
+        # column totals read only the two covering indexes below, their filters (owner, creation
+        # date) included
         active_index("ix_deal_active_stage", "organization_id", "stage", "updated_at", "id"),
-        active_index("ix_deal_active_status_amount", "organization_id", "status", "amount"),
-        active_index("ix_deal_active_funnel", "organization_id", "stage", "furthest_stage", "amount"),
+        active_index("ix_deal_active_status_amount", "organization_id", "status", "amount", "owner_id", "created_at"),
+        active_index(
+            "ix_deal_active_funnel", "organization_id", "stage", "furthest_stage", "amount", "owner_id", "created_at"
+        ),
         sa.Index("ix_deal_owner_id", "owner_id", "status"),
         sa.Index("ix_deal_client_id", "client_id", "status"),
         sa.Index("ix_deal_contact_id", "contact_id", "status"),
@@ -260,6 +265,8 @@ class Deal(BusinessModel):
     closed_at = sa.Column(sa.DateTime)
     lead_id = sa.Column(sa.Integer, sa.ForeignKey("lead.id"))
     lead = relationship("Lead", foreign_keys=[lead_id], lazy="select")
+    # deleted with the deal through the ORM, so that each removal is versioned
+    activities = relationship("Activity", foreign_keys="Activity.deal_id", lazy="select", cascade="all, delete")
 
     @property
     def is_open(self) -> bool:
@@ -328,6 +335,11 @@ class Deal(BusinessModel):
         else:
             kind, body = "stage_change", f"Stage {old_stage} → {self.stage}"
         _log(session, self, kind, body, deal_id=self.id, client_id=pending_fk(self, "client_id"))
+
+    def before_delete(self) -> None:
+        count = db.session.scalar(sa.select(sa.func.count(Task.id)).where(Task.deal_id == self.id))
+        if count:
+            raise Conflict(f"This deal has {count} task(s); archive the deal instead, or delete its tasks first.")
 
     def __repr__(self) -> str:
         return self.title or f"Deal {self.id}"

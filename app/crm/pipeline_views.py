@@ -20,7 +20,7 @@ from app.core import context
 from app.core.errors import DomainError
 from app.core.interface import OpsInterface
 from app.core.views import VIEW_METHODS, OpsModelView
-from app.crm import services
+from app.crm import analytics, services
 from app.crm.models import (
     DEAL_STAGES,
     DEAL_STATUSES,
@@ -328,14 +328,11 @@ def editor(resource: str):
     return lambda row: row.owner_id == user_id
 
 
-def _column_totals(model, group_col, mine: bool, amount: bool) -> dict[str, tuple[int, Decimal]]:
-    cols = [group_col, sa.func.count()]
-    if amount:
-        cols.append(sa.func.coalesce(sa.func.sum(model.amount), 0))
-    stmt = sa.select(*cols).where(model.archived_at.is_(None)).group_by(group_col)
+def _lead_totals(mine: bool) -> dict[str, int]:
+    stmt = sa.select(Lead.status, sa.func.count()).where(Lead.archived_at.is_(None)).group_by(Lead.status)
     if mine:
-        stmt = stmt.where(model.owner_id == context.current_user_id())
-    return {row[0]: (row[1], row[2] if amount else Decimal(0)) for row in db.session.execute(stmt)}
+        stmt = stmt.where(Lead.owner_id == context.current_user_id())
+    return dict(db.session.execute(stmt).all())
 
 
 def _cards(model, group_col, value: str, mine: bool) -> list:
@@ -351,8 +348,15 @@ def _cards(model, group_col, value: str, mine: bool) -> list:
 
 
 def deal_columns(mine: bool = False) -> list[dict]:
-    totals = _column_totals(Deal, Deal.stage, mine, amount=True)
-    won = _column_totals(Deal, Deal.status, mine, amount=True).get("won", (0, Decimal(0)))[1]
+    """Column totals from the analytics' own GROUP BYs (covering indexes), cards per column."""
+    flt = analytics.DealFilter(owner_id=context.current_user_id() if mine else None)
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for stage, _furthest, count, amount in db.session.execute(analytics.funnel_statement(flt)):
+        seen = totals.get(stage, (0, Decimal(0)))
+        totals[stage] = (seen[0] + count, seen[1] + Decimal(amount))
+    won = Decimal(0)
+    for status, _count, amount in db.session.execute(analytics.summary_statement(flt)):
+        won = Decimal(amount) if status == "won" else won
     return [
         {
             "key": stage,
@@ -366,8 +370,8 @@ def deal_columns(mine: bool = False) -> list[dict]:
 
 
 def lead_columns(mine: bool = False) -> list[dict]:
-    totals = _column_totals(Lead, Lead.status, mine, amount=False)
+    totals = _lead_totals(mine)
     return [
-        {"key": status, "count": totals.get(status, (0, 0))[0], "cards": _cards(Lead, Lead.status, status, mine)}
+        {"key": status, "count": totals.get(status, 0), "cards": _cards(Lead, Lead.status, status, mine)}
         for status in LEAD_STATUSES
     ]

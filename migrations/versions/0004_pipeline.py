@@ -221,9 +221,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deal'))
     )
     with op.batch_alter_table('deal', schema=None) as batch_op:
-        batch_op.create_index('ix_deal_active_funnel', ['organization_id', 'stage', 'furthest_stage', 'amount'], unique=False, sqlite_where=sa.text('archived_at IS NULL'), postgresql_where=sa.text('archived_at IS NULL'))
+        batch_op.create_index('ix_deal_active_funnel', ['organization_id', 'stage', 'furthest_stage', 'amount', 'owner_id', 'created_at'], unique=False, sqlite_where=sa.text('archived_at IS NULL'), postgresql_where=sa.text('archived_at IS NULL'))
         batch_op.create_index('ix_deal_active_stage', ['organization_id', 'stage', 'updated_at', 'id'], unique=False, sqlite_where=sa.text('archived_at IS NULL'), postgresql_where=sa.text('archived_at IS NULL'))
-        batch_op.create_index('ix_deal_active_status_amount', ['organization_id', 'status', 'amount'], unique=False, sqlite_where=sa.text('archived_at IS NULL'), postgresql_where=sa.text('archived_at IS NULL'))
+        batch_op.create_index('ix_deal_active_status_amount', ['organization_id', 'status', 'amount', 'owner_id', 'created_at'], unique=False, sqlite_where=sa.text('archived_at IS NULL'), postgresql_where=sa.text('archived_at IS NULL'))
         batch_op.create_index('ix_deal_active_title', ['organization_id', 'title', 'id'], unique=False, sqlite_where=sa.text('archived_at IS NULL'), postgresql_where=sa.text('archived_at IS NULL'))
         batch_op.create_index('ix_deal_client_id', ['client_id', 'status'], unique=False)
         batch_op.create_index('ix_deal_contact_id', ['contact_id', 'status'], unique=False)
