@@ -1420,3 +1420,150 @@ def test_deleting_a_deal_takes_its_activities_with_it_versioned_and_refuses_whil
     assert db.session.scalars(sa.select(Activity).where(Activity.id.in_(activity_ids))).all() == []
     for activity_id in activity_ids:  # removed through the ORM: each removal is a version
         assert [op for op, _ in f.versions_of(Activity, activity_id)][-1] == 2
+
+
+# ================================================================== found in review: each closed
+def _role_with(name: str, grants: list[tuple[str, str]]):
+    from flask import current_app
+
+    sm = current_app.appbuilder.sm
+    role = sm.find_role(name) or sm.add_role(name)
+    for perm, resource in grants:
+        sm.add_permission_role(role, sm.add_permission_view_menu(perm, resource))
+    db.session.commit()
+    return name
+
+
+def test_a_picker_needs_read_on_the_rows_it_lists(client, org, manager):
+    _deal(org, manager, title="Hidden pipeline deal")
+    role = _role_with("TasksOnly", [("can_read", "Task"), ("can_write", "Task")])
+    user = f.make_user(org, role)
+    _page(client, user)
+    assert client.get("/tasks/lookup/deal?term=Hidden").status_code == 403
+    other = client.application.test_client()
+    _page(other, manager)
+    found = other.get("/tasks/lookup/deal?term=Hidden").get_json()["results"]
+    assert [r["text"] for r in found] == ["Hidden pipeline deal"]
+
+
+def test_reverting_a_converted_lead_does_not_undo_the_conversion(client, org, manager):
+    lead = f.make_lead(org, manager, status="qualified", company="RevCo")
+    h = f.auth(manager)
+    first_tx = _tx_ids(Lead, lead.id)[0]
+    assert client.post(f"/api/v1/leads/{lead.id}/convert", headers=h).status_code == 201
+    assert (
+        client.post(f"/api/v1/leads/{lead.id}/revert", json={"transaction_id": first_tx}, headers=h).status_code == 200
+    )
+    resp = client.post(f"/api/v1/leads/{lead.id}/convert", headers=h)
+    assert resp.status_code == 409, resp.get_json()
+    assert db.session.scalar(sa.select(sa.func.count(Client.id)).where(Client.name == "RevCo")) == 1
+
+
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1e400", "10000000000000", "-5"])
+def test_amounts_that_are_not_finite_or_too_large_are_422_everywhere(client, org, manager, amount):
+    h = f.auth(manager)
+    customer = f.make_client(org, manager)
+    resp = client.post("/api/v1/deals/", json={"title": "Big", "client": customer.id, "amount": amount}, headers=h)
+    assert resp.status_code in (400, 422), resp.get_json()
+    deal = _deal(org, manager)
+    resp = client.put(f"/api/v1/deals/{deal.id}", json={"amount": amount}, headers=h)
+    assert resp.status_code in (400, 422), resp.get_json()
+    lead = f.make_lead(org, manager, status="qualified")
+    resp = client.post(f"/api/v1/leads/{lead.id}/convert", json={"amount": amount}, headers=h)
+    assert resp.status_code == 422, resp.get_json()
+    assert _fresh(Lead, lead.id).converted_at is None
+    _page(client, manager)
+    resp = client.post(
+        f"/deals/edit/{deal.id}",
+        data={
+            "title": deal.title,
+            "client": customer.id,
+            "amount": amount,
+            "currency": "EUR",
+            "stage": "qualification",
+            "status": "open",
+            "version": _fresh(Deal, deal.id).version,
+        },
+    )
+    assert resp.status_code == 200  # the form again, with its error; nothing saved
+    assert _fresh(Deal, deal.id).amount == Decimal(100)
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/analytics/deals/summary", headers=h).status_code == 200
+
+
+def test_text_longer_than_its_column_is_422_not_a_500(client, org, manager):
+    h = f.auth(manager)
+    lead = f.make_lead(org, manager, status="qualified")
+    resp = client.post(f"/api/v1/leads/{lead.id}/convert", json={"deal_title": "t" * 300}, headers=h)
+    assert resp.status_code == 422 and "title" in resp.get_json()["message"]
+    assert _fresh(Lead, lead.id).converted_at is None
+    lead = f.make_lead(org, manager, status="qualified", name="x" * 150)  # one word: the contact's first name
+    resp = client.post(f"/api/v1/leads/{lead.id}/convert", headers=h)
+    assert resp.status_code == 422 and "first_name" in resp.get_json()["message"]
+    assert _fresh(Lead, lead.id).converted_at is None
+
+
+def test_an_open_ended_date_range_is_fine(client, org, manager):
+    for path in ("summary", "funnel"):
+        resp = client.get(
+            f"/api/v1/analytics/deals/{path}?date_to=9999-12-31&date_from=0001-01-01", headers=f.auth(manager)
+        )
+        assert resp.status_code == 200, resp.get_json()
+
+
+def test_the_list_action_converts_several_leads(client, org, manager):
+    leads = [f.make_lead(org, manager, status="qualified", company=f.unique("Multi ")) for _ in range(2)]
+    new = f.make_lead(org, manager)
+    _page(client, manager)
+    resp = client.post(
+        "/leads/action_post", data={"action": "convert", "rowid": [lead.id for lead in leads] + [new.id]}
+    )
+    assert resp.status_code == 302
+    assert [_fresh(Lead, lead.id).converted_at is not None for lead in leads] == [True, True]
+    assert _fresh(Lead, new.id).converted_at is None  # not qualified: refused, the others went through
+
+
+def test_an_open_deal_cannot_sit_on_an_archived_client_or_contact(client, org, manager):
+    h = f.auth(manager)
+    customer = f.make_client(org, manager)
+    jane = f.make_contact(customer)
+    deal = _deal(org, manager, client=customer, contact_id=jane.id)
+    assert client.post(f"/api/v1/deals/{deal.id}/archive", headers=h).status_code == 200
+    assert client.post(f"/api/v1/contacts/{jane.id}/archive", headers=h).status_code == 200
+    assert client.post(f"/api/v1/clients/{customer.id}/archive", headers=h).status_code == 200
+    resp = client.post(f"/api/v1/deals/{deal.id}/restore", headers=h)
+    assert resp.status_code == 409 and "archived" in resp.get_json()["detail"]
+    resp = client.post("/api/v1/deals/", json={"title": "On archived", "client": customer.id}, headers=h)
+    assert resp.status_code == 409
+    other = f.make_client(org, manager)
+    resp = client.post(
+        "/api/v1/deals/",
+        json={"title": "Wrong contact", "client": other.id, "contact": f.make_contact(customer).id},
+        headers=h,
+    )
+    assert resp.status_code == 422 and "contact" in resp.get_json()["message"]
+
+
+def test_a_new_lead_starts_as_new(client, org, staff):
+    h = f.auth(staff)
+    resp = client.post("/api/v1/leads/", json={"name": "Skipper", "status": "qualified", "owner": staff.id}, headers=h)
+    assert resp.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(Lead.id)).where(Lead.name == "Skipper")) == 0
+
+
+def test_converting_needs_write_on_what_it_creates(client, org):
+    role = _role_with("LeadsOnly", [("can_read", "Lead"), ("can_write", "Lead")])
+    user = f.make_user(org, role)
+    lead = f.make_lead(org, user, status="qualified")
+    resp = client.post(f"/api/v1/leads/{lead.id}/convert", headers=f.auth(user))
+    assert resp.status_code == 403 and "can_write" in resp.get_json()["message"]
+    assert _fresh(Lead, lead.id).converted_at is None
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "//evil.example", "https://evil.example/", "/\\evil.example"])
+def test_the_next_field_never_leaves_the_site(client, org, manager, target):
+    deal = _deal(org, manager)
+    _page(client, manager)
+    resp = client.post(f"/deals/move/{deal.id}", data={"stage": "proposal", "next": target})
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith(f"/deals/show/{deal.id}"), resp.headers["Location"]

@@ -135,7 +135,7 @@ def revert(session: Session, obj: BusinessModel, transaction_id: int) -> Busines
     try:
         with unit_of_work(action="revert"):
             for field in tracked_fields(model):
-                if field in NOT_REVERTED:
+                if field in NOT_REVERTED or field in getattr(model, "__not_reverted__", ()):
                     continue
                 setattr(obj, field, getattr(version, field))
     except DomainError as exc:

@@ -48,10 +48,11 @@ DEFAULT_ROLES: dict[str, dict[str, list[str]]] = {
         "Task": [*WRITE, *ARCHIVE, "can_export"],
     },
     "Finance": {"Client": READ, "Contact": READ, "Deal": READ},
-    "HR": {"Client": READ, "Task": WRITE},
+    # no Task for roles that cannot read deals: a task names its deal (tasks of assignments: §7)
+    "HR": {"Client": READ},
     "Commercial": {"Client": [*WRITE, "can_export"], "Contact": [*WRITE], "Lead": WRITE, "Deal": WRITE, "Task": WRITE},
-    "Support": {"Client": READ, "Contact": READ, "Project": READ, "Instance": READ, "Task": WRITE},
-    "Valuer": {"Client": READ, "Task": WRITE},
+    "Support": {"Client": READ, "Contact": READ, "Project": READ, "Instance": READ},
+    "Valuer": {"Client": READ},
     "Viewer": {
         "Client": READ,
         "Contact": READ,

@@ -131,6 +131,19 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
             raise Invalid(f"{rel.key}: not found", {rel.key: ["Not found in this organization."]})
 
 
+def _check_lengths(obj) -> None:
+    """Text longer than its column is the writer's error (422), whatever the entry point: the
+    API's schemas check lengths, services and forms may not; PostgreSQL would raise a 500 and
+    SQLite would store it silently."""
+    for column in sa.inspect(type(obj)).columns:
+        length = getattr(column.type, "length", None)
+        if not length or not isinstance(column.type, sa.String):
+            continue
+        value = getattr(obj, column.key, None)
+        if isinstance(value, str) and len(value) > length:
+            raise Invalid(f"{column.key}: too long", {column.key: [f"At most {length} characters."]})
+
+
 def _check_owner(obj, is_new: bool) -> None:
     """Without can_edit_all a user changes only rows they own — as saved AND as written: taking a
     row over (re-pointing its owner or its parent to oneself) or giving one away both fail."""
@@ -164,6 +177,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         if isinstance(obj, AuditMixin):
             obj.created_by_id = obj.created_by_id or user_id
             obj.updated_by_id = obj.updated_by_id or user_id
+        _check_lengths(obj)
         if hasattr(obj, "validate"):
             obj.validate()
         if hasattr(obj, "check_rules"):
@@ -186,6 +200,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
                 obj.archived_by_id = user_id
             else:
                 obj.archived_by_id = None
+        _check_lengths(obj)
         if hasattr(obj, "validate"):
             obj.validate()
         if hasattr(obj, "check_rules"):

@@ -95,6 +95,8 @@ class OpsModelView(ModelView):
         if field is None:
             abort(404)
         model = field.kwargs["model"]
+        if not self.appbuilder.sm.has_access("can_read", model.resource_name()):
+            abort(403)  # a picker lists the target's rows: it needs the target's read permission
         term = (request.args.get("term") or "").strip()[:100]
         try:
             page = max(1, min(int(request.args.get("page", 1)), 1000))

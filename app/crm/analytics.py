@@ -56,7 +56,7 @@ class DealFilter:
             clauses.append(Deal.owner_id == self.owner_id)
         if self.date_from is not None:
             clauses.append(Deal.created_at >= datetime.combine(self.date_from, time.min))
-        if self.date_to is not None:
+        if self.date_to is not None and self.date_to < date.max:
             clauses.append(Deal.created_at < datetime.combine(self.date_to + timedelta(days=1), time.min))
         return clauses
 

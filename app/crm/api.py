@@ -151,8 +151,8 @@ class LeadApi(OpsModelRestApi):
         "created_at",
         "updated_at",
     ]
-    add_columns = ["name", "company", "email", "phone", "source", "status", "owner", "notes"]
-    edit_columns = add_columns
+    add_columns = ["name", "company", "email", "phone", "source", "owner", "notes"]  # a lead starts as new
+    edit_columns = [*add_columns, "status"]
     search_columns = ["name", "company", "email", "source", "status", "owner", "archived_at"]
     order_columns = ["id", "name", "company", "status", "updated_at"]
     base_order = ("name", "asc")

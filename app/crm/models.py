@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -130,6 +131,23 @@ DEAL_STATUSES = ("open", "won", "lost")
 ACTIVITY_KINDS = ("comment", "stage_change", "status_change", "system")
 ROLLBACK = "can_rollback_stage"
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+MAX_AMOUNT = Decimal("999999999999.99")  # numeric(14, 2)
+
+
+def check_amount(value: Any, field: str = "amount") -> Decimal:
+    """A finite decimal within the column's range (NaN, Infinity and 1e400 are refused here, not
+    by the database as a 500)."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise invalid(field, "Not a valid number.") from None
+    if not amount.is_finite():
+        raise invalid(field, "Not a valid number.")
+    if amount < 0:
+        raise invalid(field, "Cannot be negative.")
+    if amount > MAX_AMOUNT:
+        raise invalid(field, f"At most {MAX_AMOUNT:,}.")
+    return amount
 
 
 def _one_of(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -168,6 +186,8 @@ class Lead(BusinessModel):
     __tablename__ = "lead"
     __owner_column__ = "owner_id"
     __status_columns__ = ("status",)
+    # a conversion created a client, contact and deal: reverting the lead does not undo it
+    __not_reverted__ = frozenset({"client_id", "converted_at"})
     __table_args__ = (
         *list_order_indexes("lead", "name"),
         active_index("ix_lead_active_status", "organization_id", "status", "updated_at", "id"),
@@ -203,8 +223,14 @@ class Lead(BusinessModel):
 
     def check_rules(self, session) -> None:
         """Status moves only along LEAD_FLOW; lost -> contacted needs can_rollback_stage; each
-        move is an activity (and the audit action `status_change`)."""
-        if self.id is None or not _changed(self, "status"):
+        move is an activity (and the audit action `status_change`). A lead starts as new."""
+        from app.core import context
+
+        if self.id is None:
+            if self.status != "new" and not context.is_system():  # imports of old leads: system work
+                raise invalid("status", "A new lead starts as new, then moves along new → contacted → qualified.")
+            return
+        if not _changed(self, "status"):
             return
         old, new = committed(self, "status"), self.status
         if new not in LEAD_FLOW.get(old, ()):
@@ -284,7 +310,7 @@ class Deal(BusinessModel):
             self.stage = self.stage or "qualification"
             self.status = self.status or "open"
         self.currency = (self.currency or "EUR").upper()
-        self.amount = 0 if self.amount is None else self.amount
+        self.amount = check_amount(0 if self.amount is None else self.amount)
         if not (self.title or "").strip():
             raise invalid("title", "Required.")
         if self.client_id is None and self.client is None:
@@ -293,8 +319,6 @@ class Deal(BusinessModel):
         _one_of("status", self.status, DEAL_STATUSES)
         if not CURRENCY_RE.match(self.currency):
             raise invalid("currency", "A three-letter code such as EUR.")
-        if self.amount < 0:
-            raise invalid("amount", "Cannot be negative.")
         is_new = self.id is None
         if self.status != "open" and (is_new or _changed(self, "status")):
             self.stage = "closed"  # closing
@@ -318,6 +342,7 @@ class Deal(BusinessModel):
     def check_rules(self, session) -> None:
         """Moving back a stage, reopening a closed deal or changing its outcome needs
         can_rollback_stage (403); every stage or status change writes an activity."""
+        self._check_parties(session)
         if self.id is None or not (_changed(self, "stage") or _changed(self, "status")):
             return
         old_stage, old_status = committed(self, "stage"), committed(self, "status")
@@ -335,6 +360,36 @@ class Deal(BusinessModel):
         else:
             kind, body = "stage_change", f"Stage {old_stage} → {self.stage}"
         _log(session, self, kind, body, deal_id=self.id, client_id=pending_fk(self, "client_id"))
+
+    def _check_parties(self, session) -> None:
+        """An open deal's client and contact are not archived (the other half of "no archiving
+        with open deals": creating, restoring or re-pointing a deal onto an archived one is
+        refused too), and its contact works for its client."""
+        if self.status != "open" or self.archived_at is not None:
+            return
+        watched = ("client_id", "client", "contact_id", "contact", "archived_at", "status")
+        if self.id is not None and not any(_changed(self, attr) for attr in watched):
+            return
+        client_id, contact_id = pending_fk(self, "client_id"), pending_fk(self, "contact_id")
+        with session.no_autoflush:
+            if client_id is not None:
+                archived = session.scalar(sa.select(Client.archived_at).where(Client.id == client_id))
+                if archived is not None:
+                    raise Conflict(
+                        "This client is archived: restore it before giving it an open deal.",
+                        {"client": ["Archived."]},
+                    )
+            if contact_id is not None:
+                row = session.execute(
+                    sa.select(Contact.client_id, Contact.archived_at).where(Contact.id == contact_id)
+                ).first()
+                if row is not None and row.archived_at is not None:
+                    raise Conflict(
+                        "This contact is archived: restore it before giving it an open deal.",
+                        {"contact": ["Archived."]},
+                    )
+                if row is not None and client_id is not None and row.client_id != client_id:
+                    raise invalid("contact", "Not a contact of this deal's client.")
 
     def before_delete(self) -> None:
         count = db.session.scalar(sa.select(sa.func.count(Task.id)).where(Task.deal_id == self.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -69,7 +70,12 @@ def due_badge(value: date | None) -> Markup:
 def safe_next(default: str) -> str:
     """Back to the page the form came from (the board or a detail page), never off-site."""
     target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    # a path on this site only: no scheme or host, no backslash or control character (browsers
+    # drop a tab and read "/\t/evil.example" as "//evil.example")
+    if not target.startswith("/") or any(ch == "\\" or ord(ch) < 32 or ch == "\x7f" for ch in target):
+        return default
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and not target.startswith("//") else default
 
 
 def _choices(values) -> list[tuple[str, str]]:
@@ -271,17 +277,27 @@ class LeadView(OpsModelView):
         return redirect(safe_next(url_for("LeadView.show", pk=pk)))
 
     @action("convert", "Convert", "Convert into a client, a contact and an open deal?", "fa-exchange", multiple=False)
-    def convert(self, item):
-        if item is None:  # FAB's action route passes None for a missing (or another org's) row
+    def convert(self, items):
+        """One lead (the show page's button, the board) or the list's selection. Each lead is
+        its own transaction; one converted lead opens its new deal."""
+        if items is None:  # FAB's action route passes None for a missing (or another org's) row
             abort(404)
-        try:
-            deal = services.convert_lead(item)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(f"{item.name}: {exc.message}", "danger")
-            return redirect(safe_next(url_for("LeadView.show", pk=item.id)))
-        flash(f"{item.name} converted: client {deal.client.name} and deal {deal.title}.", "success")
-        return redirect(url_for("DealView.show", pk=deal.id))
+        items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
+        deals = []
+        for item in items:
+            try:
+                deal = services.convert_lead(item)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(f"{item.name}: {exc.message}", "danger")
+                continue
+            deals.append(deal)
+            flash(f"{item.name} converted: client {deal.client.name} and deal {deal.title}.", "success")
+        if len(items) == 1 and deals:
+            return redirect(url_for("DealView.show", pk=deals[0].id))
+        if len(items) == 1:
+            return redirect(safe_next(url_for("LeadView.show", pk=items[0].id)))
+        return redirect(request.referrer or url_for("LeadView.list"))
 
 
 class PipelineView(BaseView):

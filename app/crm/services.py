@@ -8,10 +8,9 @@ they set the fields and commit one versioned transaction, or raise and write not
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from app.core import context
-from app.core.errors import Conflict, invalid
+from app.core.errors import Conflict, Forbidden, invalid
+from app.core.scope import capability
 from app.core.services import unit_of_work
 from app.crm.models import (
     DEAL_STAGES,
@@ -23,6 +22,7 @@ from app.crm.models import (
     Deal,
     Lead,
     _one_of,
+    check_amount,
 )
 
 
@@ -74,20 +74,6 @@ def add_comment(body: object, *, deal: Deal | None = None, client: Client | None
     return activity
 
 
-def _amount(value: object) -> Decimal:
-    if value is None or value == "":
-        return Decimal(0)
-    if isinstance(value, bool):
-        raise invalid("amount", "Not a valid number.")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise invalid("amount", "Not a valid number.") from None
-    if not amount.is_finite():
-        raise invalid("amount", "Not a valid number.")
-    return amount
-
-
 def _split_name(name: str) -> tuple[str, str]:
     parts = name.strip().rsplit(" ", 1)
     return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], parts[0])
@@ -96,13 +82,18 @@ def _split_name(name: str) -> tuple[str, str]:
 def convert_lead(lead: Lead, *, deal_title: object = None, amount: object = None) -> Deal:
     """A qualified lead becomes a client, its contact and an open deal, in one versioned
     transaction (409 if the lead is not qualified or was converted already)."""
+    missing = [r for r in ("Client", "Contact", "Deal") if not capability("can_write", r)]
+    if missing:
+        raise Forbidden(
+            f"Converting a lead creates a client, a contact and a deal: it needs can_write on {', '.join(missing)}."
+        )
     if lead.converted_at is not None:
         raise Conflict("This lead was already converted.")
     if lead.status != "qualified":
         raise Conflict(f"Only a qualified lead can be converted; this one is {lead.status}.")
     if deal_title is not None and not (isinstance(deal_title, str) and deal_title.strip()):
         raise invalid("deal_title", "Must be a non-empty text.")
-    value = _amount(amount)
+    value = check_amount(0 if amount is None or amount == "" else amount)
     owner_id = lead.owner_id or context.current_user_id()
     with unit_of_work() as session:
         client = Client(name=lead.company or lead.name, email=lead.email, phone=lead.phone, owner_id=owner_id)
