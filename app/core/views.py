@@ -7,6 +7,8 @@ errors shown on the form (the typed input is kept), and optimistic locking on ed
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.actions import action
@@ -39,6 +41,23 @@ VIEW_METHODS = {
     "action": "read",
     "action_post": "read",
 }
+
+
+EMPTY = Markup('<span class="text-muted">—</span>')
+
+
+def _readable_value(formatter=None):
+    """Lists and detail pages show an empty value as a dash (FAB prints "None") and a timestamp
+    to the minute (FAB prints microseconds); a column's own formatter sees the rest."""
+
+    def render(value):
+        if value is None:
+            return EMPTY
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M")
+        return formatter(value) if formatter is not None else value
+
+    return render
 
 
 class OpsModelView(ModelView):
@@ -77,6 +96,10 @@ class OpsModelView(ModelView):
             self.search_columns = [c for c in self.search_columns if c not in remote]
         if self.edit_columns and "version" not in self.edit_columns:
             self.edit_columns = [*self.edit_columns, "version"]
+        own = dict(self.formatters_columns or {})
+        self.formatters_columns = {
+            col: _readable_value(own.get(col)) for col in {*self.list_columns, *self.show_columns}
+        }
         super().__init__(**kwargs)
 
     def _item_or_404(self, pk):
