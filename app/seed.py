@@ -22,7 +22,7 @@ from app.core.roles import DEFAULT_ROLES, MENUS, RESOURCE_EXTRAS
 from app.core.services import unit_of_work
 from app.core.versioning import transaction_model
 from app.crm import services as crm
-from app.crm.models import DEAL_STAGES, Client, Contact, Deal, Lead, Task
+from app.crm.models import DEAL_STAGES, OPEN_STAGES, Client, Contact, Deal, Lead, Task
 from app.extensions import db
 from app.projects.models import Instance, Project, ProjectMember
 from app.tenancy.models import Membership, Organization
@@ -573,7 +573,6 @@ def seed_scale_deals(n: int, organization_slug: str = "demo", batch: int = 5000)
     client_ids = list(
         db.session.scalars(sa.select(Client.id).where(Client.organization_id == org.id).order_by(Client.id).limit(5000))
     )
-    open_stages = DEAL_STAGES[:-1]
     rng = random.Random(n)
     deal_id = _next_id(Deal)
     now = datetime.utcnow()
@@ -592,12 +591,12 @@ def seed_scale_deals(n: int, organization_slug: str = "demo", batch: int = 5000)
                 stage, status, furthest = "closed", "won", "closed"
             elif roll < 0.45:  # lost, in the stage it was lost in
                 stage, status = "closed", "lost"
-                furthest = rng.choices(open_stages, weights=(5, 3, 2))[0]
+                furthest = rng.choices(OPEN_STAGES, weights=(5, 3, 2))[0]
             else:
-                stage, status = rng.choices(open_stages, weights=(4, 3, 2))[0], "open"
+                stage, status = rng.choices(OPEN_STAGES, weights=(4, 3, 2))[0], "open"
                 furthest = stage
                 if stage != "negotiation" and rng.random() < 0.05:  # moved back a stage
-                    furthest = open_stages[open_stages.index(stage) + 1]
+                    furthest = OPEN_STAGES[OPEN_STAGES.index(stage) + 1]
                 if stage == "qualification" and rng.random() < 0.3:
                     amount = Decimal(0)  # not quoted yet
             rows.append(

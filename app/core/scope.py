@@ -144,6 +144,14 @@ def _check_lengths(obj) -> None:
             raise Invalid(f"{column.key}: too long", {column.key: [f"At most {length} characters."]})
 
 
+def may_change(obj) -> bool:
+    """The owner rule below, read ahead for a page's buttons: may the acting user change this
+    row as it is saved?"""
+    if capability("can_edit_all", obj.resource_name()):
+        return True
+    return not obj.owner_user_ids(saved=True) - {context.current_user_id()}
+
+
 def _check_owner(obj, is_new: bool) -> None:
     """Without can_edit_all a user changes only rows they own — as saved AND as written: taking a
     row over (re-pointing its owner or its parent to oneself) or giving one away both fail."""

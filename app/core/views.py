@@ -41,6 +41,10 @@ VIEW_METHODS = {
     "action": "read",
     "action_post": "read",
 }
+# What a resource's generated views register. FAB deletes the permissions of a resource that the
+# last view registered on it does not list, so a custom view sharing the resource (the pipeline
+# board, the analytics API on "Deal") declares this whole set as its base_permissions.
+RESOURCE_PERMISSIONS = sorted({f"can_{p}" for p in VIEW_METHODS.values()})
 
 
 EMPTY = Markup('<span class="text-muted">—</span>')
@@ -309,18 +313,25 @@ class OpsModelView(ModelView):
         return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
 
     # ------------------------------------------------------------ archive / restore
+    def _attempt(self, label: str, change, done=None) -> bool:
+        """A domain action from a page: a refusal flashes the rule's message (the session rolled
+        back, nothing written); success flashes `done()` when given."""
+        try:
+            change()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(f"{label}: {exc.message}", "danger")
+            return False
+        if done is not None:
+            flash(done(), "success")
+        return True
+
     def _bulk(self, items, fn, verb: str):
         items = items if isinstance(items, list) else [items]
         done = 0
         for item in items:
-            if item is None:
-                continue
-            try:
-                fn(item)
-                done += 1
-            except DomainError as exc:
-                db.session.rollback()
-                flash(f"{item}: {exc.message}", "danger")
+            if item is not None:
+                done += self._attempt(str(item), lambda item=item: fn(item))
         if done:
             flash(f"{verb} {done} record(s).", "success")
         return redirect(request.referrer or url_for(f"{self.__class__.__name__}.list"))

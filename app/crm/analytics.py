@@ -146,12 +146,16 @@ def deal_funnel(flt: DealFilter) -> dict:
     }
 
 
+def lead_status_counts(owner_id: int | None = None) -> dict[str, int]:
+    """{status: count} of the active leads (of one owner): the dashboard's and the board's."""
+    stmt = sa.select(Lead.status, sa.func.count()).where(Lead.archived_at.is_(None)).group_by(Lead.status)
+    if owner_id is not None:
+        stmt = stmt.where(Lead.owner_id == owner_id)
+    return dict(db.session.execute(stmt).all())
+
+
 def lead_counts() -> list[dict]:
-    rows = dict(
-        db.session.execute(
-            sa.select(Lead.status, sa.func.count()).where(Lead.archived_at.is_(None)).group_by(Lead.status)
-        ).all()
-    )
+    rows = lead_status_counts()
     return [{"status": s, "count": rows.get(s, 0)} for s in LEAD_STATUSES]
 
 

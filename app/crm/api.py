@@ -13,11 +13,11 @@ from app.core import context, services
 from app.core.api import API_METHODS, OpsModelRestApi, domain_errors, json_body
 from app.core.history import plain
 from app.core.interface import OpsInterface
+from app.core.views import RESOURCE_PERMISSIONS
 from app.crm import analytics
 from app.crm import services as crm
 from app.crm.filters import OwnedByMe
 from app.crm.models import Activity, Client, Contact, Deal, Lead, Task
-from app.crm.pipeline_views import DEAL_PERMISSIONS
 from app.extensions import db
 
 
@@ -271,13 +271,12 @@ class DealApi(OpsModelRestApi):
     search_filters = {"owner": [OwnedByMe]}
 
     def _transition(self, pk: int, change):
-        deal = self._item_or_404(pk)
-        if deal is None:
-            return self.response_404()
-        body = json_body()
-        services.check_version(deal, request.headers.get("If-Match") or body.get("version"))
-        change(deal, body)
-        return self.response(200, result=self.show_model_schema.dump(deal), id=deal.id)
+        def act(deal: Deal) -> None:
+            body = json_body()
+            services.check_version(deal, request.headers.get("If-Match") or body.get("version"))
+            change(deal, body)
+
+        return self._act_on(pk, act)
 
     @expose("/<int:pk>/move", methods=["POST"])
     @protect()
@@ -457,7 +456,7 @@ class AnalyticsApi(BaseApi):
     resource_name = "analytics"
     class_permission_name = "Deal"
     method_permission_name = {"summary": "read", "funnel": "read"}
-    base_permissions = DEAL_PERMISSIONS  # see PipelineView
+    base_permissions = RESOURCE_PERMISSIONS  # it shares "Deal" with the deal pages
     allow_browser_login = False
     openapi_spec_tag = "Analytics"
 

@@ -134,6 +134,11 @@ CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = Decimal("999999999999.99")  # numeric(14, 2)
 
 
+def format_amount(amount: Decimal | None, currency: str | None = "") -> str:
+    """12,500.00 EUR — as pages show money."""
+    return f"{Decimal(amount or 0):,.2f} {currency or ''}".strip()
+
+
 def check_amount(value: Any, field: str = "amount") -> Decimal:
     """A finite decimal within the column's range (NaN, Infinity and 1e400 are refused here, not
     by the database as a 500)."""
@@ -300,7 +305,7 @@ class Deal(BusinessModel):
 
     @property
     def amount_label(self) -> str:
-        return f"{self.amount or 0:,.2f} {self.currency or ''}".strip()
+        return format_amount(self.amount, self.currency)
 
     def validate(self) -> None:
         """Single-row rules: known values, the closed stage and the status agree (closing as

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.utils.base import is_safe_redirect_url
 from markupsafe import Markup
 from wtforms import BooleanField, SelectField
 
 from app.core import context
-from app.core.errors import DomainError
 from app.core.interface import OpsInterface
-from app.core.views import VIEW_METHODS, OpsModelView
+from app.core.scope import may_change
+from app.core.views import RESOURCE_PERMISSIONS, VIEW_METHODS, OpsModelView
 from app.crm import analytics, services
 from app.crm.models import (
     DEAL_STAGES,
@@ -32,6 +32,7 @@ from app.crm.models import (
     Deal,
     Lead,
     Task,
+    format_amount,
 )
 from app.crm.timeline import deal_timeline
 from app.extensions import db
@@ -45,7 +46,6 @@ STATUS_CSS = {
     "contacted": "primary",
     "qualified": "success",
 }
-DEAL_PERMISSIONS = sorted({f"can_{p}" for p in VIEW_METHODS.values()})
 BOARD_CAP = 20  # cards per column; the rest behind "more"
 
 
@@ -53,10 +53,6 @@ def badge(value: str | None, css: dict[str, str] = STATUS_CSS) -> Markup:
     return Markup('<span class="label label-{} badge-{}">{}</span>').format(
         css.get(value or "", "default"), value, value
     )
-
-
-def money(amount: Decimal | None, currency: str | None = "EUR") -> str:
-    return f"{Decimal(amount or 0):,.2f} {currency or ''}".strip()
 
 
 def due_badge(value: date | None) -> Markup:
@@ -70,12 +66,11 @@ def due_badge(value: date | None) -> Markup:
 def safe_next(default: str) -> str:
     """Back to the page the form came from (the board or a detail page), never off-site."""
     target = request.form.get("next") or ""
-    # a path on this site only: no scheme or host, no backslash or control character (browsers
-    # drop a tab and read "/\t/evil.example" as "//evil.example")
-    if not target.startswith("/") or any(ch == "\\" or ord(ch) < 32 or ch == "\x7f" for ch in target):
-        return default
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and not target.startswith("//") else default
+    # a local path (FAB's check refuses other hosts and schemes, tab tricks included); no
+    # backslash, which some browsers read as a slash
+    if target.startswith("/") and "\\" not in target and is_safe_redirect_url(target):
+        return target
+    return default
 
 
 def _choices(values) -> list[tuple[str, str]]:
@@ -185,24 +180,16 @@ class DealView(OpsModelView):
         sm = self.appbuilder.sm
         return {
             "timeline": deal_timeline(item),
-            "can_write": sm.has_access("can_write", "Deal") and editor("Deal")(item),
+            "can_write": sm.has_access("can_write", "Deal") and may_change(item),
             "can_comment": sm.has_access("can_write", "Deal"),
             "stages": DEAL_STAGES,
             "open_stages": OPEN_STAGES,
         }
 
-    def _after(self, pk: int):
-        return redirect(safe_next(url_for("DealView.show", pk=pk)))
-
     def _apply(self, pk: int, change, done: str):
         deal = self._item_or_404(pk)
-        try:
-            change(deal)
-            flash(done.format(deal=deal), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(f"{deal.title}: {exc.message}", "danger")
-        return self._after(pk)
+        self._attempt(deal.title, lambda: change(deal), lambda: done.format(deal=deal))
+        return redirect(safe_next(url_for("DealView.show", pk=pk)))
 
     @expose("/move/<int:pk>", methods=["POST"])
     @has_access
@@ -268,12 +255,10 @@ class LeadView(OpsModelView):
     @has_access
     def set_status(self, pk: int):
         lead = self._item_or_404(pk)
-        try:
-            services.set_lead_status(lead, request.form.get("status"))
-            flash(f"{lead.name} is now {lead.status}.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(f"{lead.name}: {exc.message}", "danger")
+        status = request.form.get("status")
+        self._attempt(
+            lead.name, lambda: services.set_lead_status(lead, status), lambda: f"{lead.name} is now {lead.status}."
+        )
         return redirect(safe_next(url_for("LeadView.show", pk=pk)))
 
     @action("convert", "Convert", "Convert into a client, a contact and an open deal?", "fa-exchange", multiple=False)
@@ -285,14 +270,11 @@ class LeadView(OpsModelView):
         items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
         deals = []
         for item in items:
-            try:
-                deal = services.convert_lead(item)
-            except DomainError as exc:
-                db.session.rollback()
-                flash(f"{item.name}: {exc.message}", "danger")
-                continue
-            deals.append(deal)
-            flash(f"{item.name} converted: client {deal.client.name} and deal {deal.title}.", "success")
+            self._attempt(
+                item.name,
+                lambda item=item: deals.append(services.convert_lead(item)),
+                lambda item=item: f"{item.name} converted: client {deals[-1].client.name} and deal {deals[-1].title}.",
+            )
         if len(items) == 1 and deals:
             return redirect(url_for("DealView.show", pk=deals[0].id))
         if len(items) == 1:
@@ -308,9 +290,7 @@ class PipelineView(BaseView):
     route_base = "/pipeline"
     class_permission_name = "Deal"
     method_permission_name = {"board": "read"}
-    # FAB deletes a resource's permissions that the last view registered on it does not list:
-    # a view sharing "Deal" declares the whole set
-    base_permissions = DEAL_PERMISSIONS
+    base_permissions = RESOURCE_PERMISSIONS  # it shares "Deal" with the deal pages
     default_view = "board"
 
     @expose("/")
@@ -326,29 +306,13 @@ class PipelineView(BaseView):
             can_move_deals=sm.has_access("can_write", "Deal"),
             can_move_leads=sm.has_access("can_write", "Lead"),
             # without can_edit_all, only one's own cards get buttons (the rule refuses the rest)
-            deal_editor=editor("Deal"),
-            lead_editor=editor("Lead"),
+            may_change=may_change,
             cap=BOARD_CAP,
             lead_flow=LEAD_FLOW,
             stages=DEAL_STAGES,
             open_stages=OPEN_STAGES,
-            money=money,
+            money=format_amount,
         )
-
-
-def editor(resource: str):
-    """may_edit(row) for the board's and detail page's buttons: the owner rule, read ahead."""
-    if current_app.appbuilder.sm.has_access("can_edit_all", resource):
-        return lambda row: True
-    user_id = context.current_user_id()
-    return lambda row: row.owner_id == user_id
-
-
-def _lead_totals(mine: bool) -> dict[str, int]:
-    stmt = sa.select(Lead.status, sa.func.count()).where(Lead.archived_at.is_(None)).group_by(Lead.status)
-    if mine:
-        stmt = stmt.where(Lead.owner_id == context.current_user_id())
-    return dict(db.session.execute(stmt).all())
 
 
 def _cards(model, group_col, value: str, mine: bool) -> list:
@@ -386,7 +350,7 @@ def deal_columns(mine: bool = False) -> list[dict]:
 
 
 def lead_columns(mine: bool = False) -> list[dict]:
-    totals = _lead_totals(mine)
+    totals = analytics.lead_status_counts(context.current_user_id() if mine else None)
     return [
         {"key": status, "count": totals.get(status, 0), "cards": _cards(Lead, Lead.status, status, mine)}
         for status in LEAD_STATUSES
