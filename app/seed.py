@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from app.core import context
 from app.core.audit import AuditRecord
 from app.core.roles import DEFAULT_ROLES, MENUS, RESOURCE_EXTRAS
-from app.core.services import unit_of_work
+from app.core.uow import unit_of_work
 from app.core.versioning import transaction_model
 from app.crm import services as crm
 from app.crm.models import DEAL_STAGES, OPEN_STAGES, Client, Contact, Deal, Lead, Task

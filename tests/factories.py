@@ -11,7 +11,7 @@ from flask_jwt_extended import create_access_token
 from werkzeug.security import generate_password_hash
 
 from app.core import context
-from app.core.services import unit_of_work
+from app.core.uow import unit_of_work
 from app.crm.models import Client, Contact, Deal, Lead, Task
 from app.extensions import db
 from app.projects.models import Instance, Project, ProjectMember

@@ -44,6 +44,7 @@ from app.core.errors import MAX_ID, BadRequest, DomainError, Invalid, valid_id
 from app.core.filters import NotArchived, member_pickers
 from app.core.history import plain
 from app.core.models import require_declared_columns
+from app.core.uow import unit_of_work
 from app.extensions import db
 
 API_METHODS = {
@@ -418,7 +419,7 @@ class OpsModelRestApi(ModelRestApi):
             db.session.rollback()
             return self.response_422(message=err.messages)
         self.pre_add(item)
-        with services.unit_of_work() as session:
+        with unit_of_work() as session:
             session.add(item)
         self.post_add(item)
         return self.response(201, result=self.add_model_schema.dump(item, many=False), id=item.id)
@@ -465,7 +466,7 @@ class OpsModelRestApi(ModelRestApi):
             db.session.rollback()
             return self.response_422(message=err.messages)
         self.pre_update(item)
-        with services.unit_of_work():
+        with unit_of_work():
             pass
         self.post_update(item)
         return self.response(200, result=self.show_model_schema.dump(item, many=False), id=item.id)

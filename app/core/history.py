@@ -123,7 +123,7 @@ def humanize(session: Session, model: type, entries: list[dict[str, Any]]) -> li
 def revert(session: Session, obj: BusinessModel, transaction_id: int) -> BusinessModel:
     """Restore `obj`'s fields to their state after `transaction_id`, as an ordinary edit: the
     same validation, scope and locking apply; a revert that breaks a rule is a 409."""
-    from app.core.services import unit_of_work
+    from app.core.uow import unit_of_work
 
     model = type(obj)
     V = version_class(model)

@@ -3,53 +3,9 @@ locking, archive/restore/delete. Domain services build on these."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
-
-from app.core.errors import Conflict, DomainError
+from app.core.errors import Conflict
 from app.core.models import BusinessModel, utcnow
-from app.core.versioning import ACTION_KEY
-from app.extensions import db
-
-STALE_MESSAGE = "This record was changed by someone else since you loaded it; reload and try again."
-# A constraint's name (PostgreSQL) or the columns SQLite names in its message -> the sentence a
-# user reads when a concurrent write loses the race that the rule's own check could not see.
-CONSTRAINT_MESSAGES: dict[str, str] = {}
-
-
-def integrity_message(exc: IntegrityError) -> str:
-    text = str(exc.orig)
-    for marker, message in CONSTRAINT_MESSAGES.items():
-        if marker in text:
-            return message
-    return f"Conflicts with an existing record: {text}"
-
-
-@contextmanager
-def unit_of_work(action: str | None = None) -> Iterator[Session]:
-    """One business action = one database transaction = one Continuum transaction."""
-    session = db.session
-    if action:
-        session.info[ACTION_KEY] = action
-    try:
-        yield session
-        session.flush()
-        session.commit()
-    except DomainError:
-        session.rollback()
-        raise
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(STALE_MESSAGE) from exc
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(integrity_message(exc)) from exc
-    finally:
-        session.info.pop(ACTION_KEY, None)
+from app.core.uow import STALE_MESSAGE, unit_of_work
 
 
 def check_version(obj: BusinessModel, expected: int | str | None) -> None:

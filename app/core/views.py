@@ -25,6 +25,7 @@ from app.core.errors import DomainError
 from app.core.fields import RemoteSelectField
 from app.core.filters import NotArchived, member_pickers
 from app.core.models import TenantMixin, require_declared_columns
+from app.core.uow import unit_of_work
 from app.extensions import db
 
 VIEW_METHODS = {
@@ -178,7 +179,7 @@ class OpsModelView(ModelView):
                     with db.session.no_autoflush:
                         form.populate_obj(item)
                     self.pre_add(item)
-                    with services.unit_of_work() as session:
+                    with unit_of_work() as session:
                         session.add(item)
                     self.post_add(item)
                     flash(self.add_row_message, "success")
@@ -206,7 +207,7 @@ class OpsModelView(ModelView):
                     with db.session.no_autoflush:
                         form.populate_obj(item)
                     self.pre_update(item)
-                    with services.unit_of_work():
+                    with unit_of_work():
                         pass
                     self.post_update(item)
                     flash(self.edit_row_message, "success")

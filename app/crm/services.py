@@ -11,7 +11,7 @@ from __future__ import annotations
 from app.core import context
 from app.core.errors import Conflict, Forbidden, invalid
 from app.core.scope import capability
-from app.core.services import unit_of_work
+from app.core.uow import unit_of_work
 from app.crm.models import (
     DEAL_STAGES,
     DEAL_STATUSES,

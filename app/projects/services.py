@@ -7,15 +7,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.core.errors import NotFound, invalid, valid_id
-from app.core.services import CONSTRAINT_MESSAGES, unit_of_work
+from app.core.uow import ConstraintMessage, register_constraint_messages, unit_of_work
 from app.extensions import db
 from app.projects.models import ONE_PRODUCTION_INDEX, Project, ProjectMember
 
 ONE_PRODUCTION_MESSAGE = (
     "Project already has an active PRODUCTION instance (another was saved at the same time); reload and try again."
 )
-CONSTRAINT_MESSAGES[ONE_PRODUCTION_INDEX] = ONE_PRODUCTION_MESSAGE  # PostgreSQL names the index
-CONSTRAINT_MESSAGES["instance.project_id"] = ONE_PRODUCTION_MESSAGE  # SQLite names its column
+register_constraint_messages(
+    [ConstraintMessage(ONE_PRODUCTION_INDEX, "instance", ("project_id",), ONE_PRODUCTION_MESSAGE)]
+)
 
 
 def _assignment(project: Project, user_id: int) -> ProjectMember | None:

@@ -169,7 +169,7 @@ def register_organization(
     from flask_appbuilder.security.sqla.models import User
     from werkzeug.security import generate_password_hash
 
-    from app.core.services import unit_of_work
+    from app.core.uow import unit_of_work
 
     sm = current_app.appbuilder.sm
     if sm.find_user(username=username) is not None:
@@ -200,7 +200,7 @@ def register_organization(
 
 
 def add_member(organization_id: int, user_id: int, role_id: int) -> Membership:
-    from app.core.services import unit_of_work
+    from app.core.uow import unit_of_work
 
     if membership_for(user_id, organization_id) is not None:
         raise Conflict("Already a member.", {"user_id": ["Already a member."]})
@@ -211,7 +211,7 @@ def add_member(organization_id: int, user_id: int, role_id: int) -> Membership:
 
 
 def change_member_role(membership: Membership, role_id: int) -> Membership:
-    from app.core.services import unit_of_work
+    from app.core.uow import unit_of_work
 
     with unit_of_work(action="permission_change"):
         membership.role_id = role_id
@@ -219,7 +219,7 @@ def change_member_role(membership: Membership, role_id: int) -> Membership:
 
 
 def remove_member(membership: Membership) -> None:
-    from app.core.services import unit_of_work
+    from app.core.uow import unit_of_work
 
     with unit_of_work(action="permission_change") as s:
         s.delete(membership)
