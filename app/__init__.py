@@ -33,10 +33,13 @@ def _check_secrets(app: Flask) -> None:
 def _import_models() -> None:
     import sqlalchemy.orm
 
-    from app.core import audit, security  # noqa: F401
+    from app.core import (  # noqa: F401
+        audit,
+        security,
+        tenancy,
+    )
     from app.crm import models as crm_models  # noqa: F401
     from app.projects import models as projects_models  # noqa: F401
-    from app.tenancy import models as tenancy_models  # noqa: F401
 
     sqlalchemy.orm.configure_mappers()  # builds Continuum's version and transaction classes
 
@@ -93,8 +96,8 @@ def _register(appbuilder: AppBuilder) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from app.core import tenancy
     from app.core.errors import DomainError
-    from app.tenancy import services as tenancy
 
     @app.get("/health")
     def health():

@@ -19,13 +19,13 @@ from werkzeug.security import generate_password_hash
 from app.core import context
 from app.core.audit import AuditRecord
 from app.core.roles import DEFAULT_ROLES, MENUS, RESOURCE_EXTRAS
+from app.core.tenancy import Membership, Organization
 from app.core.uow import unit_of_work
 from app.core.versioning import transaction_model
 from app.crm import services as crm
 from app.crm.models import DEAL_STAGES, OPEN_STAGES, Client, Contact, Deal, Lead, Task
 from app.extensions import db
 from app.projects.models import Instance, Project, ProjectMember
-from app.tenancy.models import Membership, Organization
 
 DEMO_USERS = [
     ("admin", "Admin", "Ada", "Admin"),

@@ -11,11 +11,11 @@ from flask_jwt_extended import create_access_token
 from werkzeug.security import generate_password_hash
 
 from app.core import context
+from app.core.tenancy import Membership, Organization
 from app.core.uow import unit_of_work
 from app.crm.models import Client, Contact, Deal, Lead, Task
 from app.extensions import db
 from app.projects.models import Instance, Project, ProjectMember
-from app.tenancy.models import Membership, Organization
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-1"

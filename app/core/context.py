@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -22,6 +22,9 @@ class Acting:
     organization_id: int | None
     system: bool = False  # a system actor bypasses row scope (seed, migrations)
 
+
+# execution option: a query that must see every organization's rows (the scope hook skips it)
+UNSCOPED = "opshub_unscoped"
 
 _acting: contextvars.ContextVar[Acting | None] = contextvars.ContextVar("opshub_acting", default=None)
 
@@ -62,11 +65,19 @@ def current_org_id() -> int | None:
     acting = explicit()
     if acting is not None:
         return acting.organization_id
-    if not has_request_context():
+    if not has_request_context() or _org_resolver is None:
         return None
-    from app.tenancy.services import resolve_active_org_id
+    return _org_resolver()
 
-    return resolve_active_org_id()
+
+_org_resolver: Callable[[], int | None] | None = None
+
+
+def register_org_resolver(resolver: Callable[[], int | None]) -> None:
+    """The request's active organization comes from app/core/tenancy.py, which registers here
+    (it needs the models, which must not load before Continuum is set up)."""
+    global _org_resolver
+    _org_resolver = resolver
 
 
 def is_system() -> bool:

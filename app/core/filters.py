@@ -7,6 +7,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterConverter, get_field_setup_query
 
 from app.core import context
+from app.core.tenancy import Membership
 
 
 class NotArchived(BaseFilter):
@@ -26,8 +27,6 @@ class MembersOfActiveOrg(BaseFilter):
     arg_name = "mem"
 
     def apply(self, query, value):
-        from app.tenancy.models import Membership
-
         org_id = context.current_org_id()
         members = sa.select(Membership.user_id).where(Membership.organization_id == (org_id or -1))
         return query.filter(self.model.id.in_(members))

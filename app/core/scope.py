@@ -16,10 +16,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.core import context
+from app.core.context import UNSCOPED
 from app.core.errors import Forbidden, Invalid
 from app.core.models import ArchiveMixin, AssignedScope, AuditMixin, TenantMixin, utcnow
+from app.core.tenancy import Membership
 
-UNSCOPED = "opshub_unscoped"
 USER_AUDIT_FKS = {"created_by_id", "updated_by_id", "archived_by_id"}
 
 
@@ -83,8 +84,6 @@ def capability(permission: str, resource: str) -> bool:
 
 
 def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> None:
-    from app.tenancy.models import Membership
-
     mapper = sa.inspect(type(obj))
     state = sa.inspect(obj)
     for rel in mapper.relationships:

@@ -31,6 +31,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import joinedload
 
 from app.core import context
+from app.core.tenancy import membership_for, memberships_of, resolve_active_membership
 
 LOGIN_ENDPOINTS = {"AuthDBView.login", "SecurityApi.login"}
 
@@ -115,12 +116,8 @@ class OpsSecurityManager(SecurityManager):
         membership = None
         acting = context.explicit()
         if acting is not None and acting.user_id == user.id:
-            from app.tenancy.services import membership_for
-
             membership = membership_for(user.id, acting.organization_id)
         elif has_request_context() and getattr(context.request_user(), "id", None) == user.id:
-            from app.tenancy.services import resolve_active_membership
-
             membership = resolve_active_membership()
         if membership is not None and membership.role not in roles:
             roles.append(membership.role)
@@ -249,7 +246,6 @@ class OpsSecurityManager(SecurityManager):
 
     def on_user_login(self, user) -> None:
         from app.core.audit import record_event
-        from app.tenancy.services import memberships_of
 
         memberships = memberships_of(user.id)
         org_id = memberships[0].organization_id if memberships else None

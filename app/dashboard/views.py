@@ -83,7 +83,7 @@ class OpsIndexView(IndexView):
     def index(self):
         if context.request_user() is None:
             return redirect(self.appbuilder.get_url_for_login)
-        from app.tenancy.services import resolve_active_organization
+        from app.core.tenancy import resolve_active_organization
 
         return self.render_template(
             self.index_template,

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import relationship
 
+from app.core.context import UNSCOPED
 from app.core.errors import Conflict, invalid
 from app.core.models import AssignedScope, AuditMixin, BusinessModel, TenantMixin, list_order_indexes
-from app.core.scope import UNSCOPED
 from app.extensions import db
 
 INSTANCE_TYPES = ("PRODUCTION", "STAGING", "DEVELOPMENT")

@@ -12,11 +12,11 @@ from wtforms import BooleanField, SelectField
 
 from app.core.errors import DomainError
 from app.core.interface import OpsInterface
+from app.core.tenancy import Membership
 from app.core.views import VIEW_METHODS, OpsModelView
 from app.extensions import db
 from app.projects import services
 from app.projects.models import INSTANCE_TYPES, Instance, Project, ProjectMember
-from app.tenancy.models import Membership
 
 TYPE_BADGES = {"PRODUCTION": "danger", "STAGING": "warning", "DEVELOPMENT": "info"}
 

@@ -10,13 +10,13 @@ from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from app.core import context
+from app.core import context, tenancy
 from app.core.api import domain_errors, json_body
 from app.core.errors import MAX_ID, NotFound
 from app.core.security import current_capabilities
+from app.core.tenancy import Membership
 from app.extensions import db
 from app.tenancy import services
-from app.tenancy.models import Membership
 
 
 class RegisterSchema(Schema):
@@ -63,7 +63,7 @@ class MeApi(BaseApi):
         user = context.request_user()
         if user is None:
             return self.response_401()
-        org = services.resolve_active_organization()
+        org = tenancy.resolve_active_organization()
         roles = sm.get_user_roles(user)
         return self.response(
             200,
@@ -73,9 +73,7 @@ class MeApi(BaseApi):
             last_name=user.last_name,
             email=user.email,
             organization=_org_json(org),
-            organizations=[
-                {**_org_json(m.organization), "role": m.role.name} for m in services.memberships_of(user.id)
-            ],
+            organizations=[{**_org_json(m.organization), "role": m.role.name} for m in tenancy.memberships_of(user.id)],
             roles=sorted(r.name for r in roles),
             capabilities=current_capabilities(),
         )
@@ -145,7 +143,7 @@ class OrganizationApi(BaseApi):
     def _org_admin(self, org_id: int):
         """Members are managed in the active organization by roles with can_write on Membership
         (the organization's Admin members by default; @protect has checked the permission)."""
-        active = services.resolve_active_organization()
+        active = tenancy.resolve_active_organization()
         if active is None or active.id != org_id:
             raise NotFound("Organization not found.")
 
@@ -156,7 +154,7 @@ class OrganizationApi(BaseApi):
         return role
 
     def _member(self, org_id: int, user_id: int) -> Membership:
-        m = services.membership_for(user_id, org_id)
+        m = tenancy.membership_for(user_id, org_id)
         if m is None:
             raise NotFound("Member not found.")
         return m
@@ -174,7 +172,7 @@ class OrganizationApi(BaseApi):
             200:
               description: Members
         """
-        active = services.resolve_active_organization()
+        active = tenancy.resolve_active_organization()
         if active is None or active.id != org_id:
             return self.response_404()
         rows = db.session.scalars(

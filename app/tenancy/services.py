@@ -1,143 +1,17 @@
-"""Organizations and memberships: the active organization of a request, registration, members."""
+"""Organizations and memberships: registration and member management (the models and the
+active organization are the platform's: app/core/tenancy.py)."""
 
 from __future__ import annotations
 
 import re
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app
 
 from app.core import context
-from app.core.errors import Conflict, Invalid, NotFound, valid_id
-from app.core.scope import UNSCOPED
+from app.core.errors import Conflict, Invalid
+from app.core.tenancy import Membership, Organization, membership_for
 from app.extensions import db
-from app.tenancy.models import Membership, Organization
-
-ORG_HEADER = "X-Organization-Id"
-
-
-def memberships_of(user_id: int) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .where(Membership.user_id == user_id)
-            .order_by(Membership.id)
-            .execution_options(**{UNSCOPED: True})
-        ).unique()
-    )
-
-
-def membership_for(user_id: int | None, organization_id: int | None) -> Membership | None:
-    if user_id is None or organization_id is None:
-        return None
-    return (
-        db.session.scalars(
-            sa.select(Membership)
-            .where(Membership.user_id == user_id, Membership.organization_id == organization_id)
-            .execution_options(**{UNSCOPED: True})
-        )
-        .unique()
-        .first()
-    )
-
-
-class _Active:
-    """The request's organization. `org_id` is a plain int: reading it never touches the ORM
-    (the scope filter reads it inside every query)."""
-
-    __slots__ = ("membership", "memberships", "org_id", "organization")
-
-    def __init__(self, organization, membership, memberships):
-        self.organization = organization
-        self.membership = membership
-        self.memberships = memberships
-        self.org_id = organization.id if organization is not None else None
-
-
-def _requested_org_id() -> int | None:
-    raw = request.headers.get(ORG_HEADER)
-    if raw is None and not request.path.startswith("/api/"):
-        raw = session.get("org_id")
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise NotFound("Organization not found.") from None
-    if not valid_id(value):
-        raise NotFound("Organization not found.")
-    return value
-
-
-def _resolve() -> _Active | None:
-    if not has_request_context():
-        return None
-    cached = g.get("_opshub_active")
-    if cached is not None:
-        return cached
-    if g.get("_opshub_resolving"):
-        return None  # re-entered while loading the user: scoped queries see nothing meanwhile
-    g._opshub_resolving = True
-    try:
-        return _resolve_uncached()
-    finally:
-        g._opshub_resolving = False
-
-
-def _resolve_uncached() -> _Active | None:
-    user = context.request_user()
-    if user is None:
-        return None
-    memberships = memberships_of(user.id)
-    wanted = _requested_org_id()
-    membership = None
-    organization = None
-    if wanted is None:
-        membership = memberships[0] if memberships else None
-        organization = membership.organization if membership else None
-    else:
-        membership = next((m for m in memberships if m.organization_id == wanted), None)
-        if membership is not None:
-            organization = membership.organization
-        elif current_app.appbuilder.sm.is_global_admin(user):
-            organization = db.session.get(Organization, wanted)
-        if organization is None:
-            if request.headers.get(ORG_HEADER) is None:  # stale page choice: fall back
-                membership = memberships[0] if memberships else None
-                organization = membership.organization if membership else None
-            else:
-                raise NotFound("Organization not found.")
-    if organization is None and current_app.appbuilder.sm.is_global_admin(user):
-        organization = db.session.scalars(sa.select(Organization).order_by(Organization.id)).first()
-    active = _Active(organization, membership, memberships)
-    g._opshub_active = active
-    return active
-
-
-def resolve_active_org_id() -> int | None:
-    active = _resolve()
-    return active.org_id if active else None
-
-
-def resolve_active_organization() -> Organization | None:
-    active = _resolve()
-    return active.organization if active else None
-
-
-def resolve_active_membership() -> Membership | None:
-    active = _resolve()
-    return active.membership if active else None
-
-
-def organizations_for_switcher() -> list[Organization]:
-    active = _resolve()
-    if active is None:
-        return []
-    user = context.request_user()
-    if user is not None and current_app.appbuilder.sm.is_global_admin(user):
-        return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
-    return [m.organization for m in active.memberships]
-
 
 # ------------------------------------------------------------------ registration and members
 SLUG_RE = re.compile(r"[^a-z0-9]+")

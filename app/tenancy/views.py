@@ -6,8 +6,7 @@ from flask import abort, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import no_cache
 
-from app.core import context
-from app.tenancy import services
+from app.core import context, tenancy
 
 
 class OrgSwitchView(BaseView):
@@ -20,7 +19,7 @@ class OrgSwitchView(BaseView):
     def switch(self, org_id: int):
         if context.request_user() is None:
             return redirect(self.appbuilder.get_url_for_login)
-        allowed = {o.id for o in services.organizations_for_switcher()}
+        allowed = {o.id for o in tenancy.organizations_for_switcher()}
         if org_id not in allowed:
             abort(404)
         session["org_id"] = org_id
