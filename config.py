@@ -23,6 +23,9 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 class Config:
     OPSHUB_ENV = _env("OPSHUB_ENV", "development")
+    # The installed domains, in order (each a package under app/ with models.py and domain.py).
+    # Adding a domain is one entry here.
+    OPSHUB_DOMAINS = ("app.tenancy", "app.crm", "app.projects")
     SECRET_KEY = _env("SECRET_KEY", INSECURE_DEFAULT)
     JWT_SECRET_KEY = _env("JWT_SECRET_KEY", INSECURE_DEFAULT)
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'opshub.db'}")
@@ -50,7 +53,7 @@ class Config:
     FAB_API_SWAGGER_UI = True
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_SECURITY_MANAGER_CLASS = "app.core.security.OpsSecurityManager"
-    FAB_INDEX_VIEW = "app.dashboard.views.OpsIndexView"
+    FAB_INDEX_VIEW = "app.core.dashboard.OpsIndexView"
     FAB_BASE_TEMPLATE = "opshub/base.html"
 
     # Failed-login limit shared by the login page and /api/v1/security/login

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from urllib.parse import urlencode
 
+import jinja2
 import sqlalchemy as sa
 from flask import Flask, abort, g, jsonify, request
 from flask_appbuilder import AppBuilder
@@ -30,18 +32,19 @@ def _check_secrets(app: Flask) -> None:
             raise RuntimeError(f"{key} must be set to a strong secret in production (OPSHUB_ENV=production).")
 
 
-def _import_models() -> None:
-    import sqlalchemy.orm
+def _load_domains(app: Flask) -> None:
+    """Core's own models, then the installed domains (OPSHUB_DOMAINS): their models, mappers
+    configured (Continuum builds its version classes), their declarations; each domain's
+    `templates/` folder joins the template search path."""
+    from app.core import audit, security, tenancy  # noqa: F401  (the platform's own models)
+    from app.core.registry import load_domains
 
-    from app.core import (  # noqa: F401
-        audit,
-        security,
-        tenancy,
-    )
-    from app.crm import models as crm_models  # noqa: F401
-    from app.projects import models as projects_models  # noqa: F401
-
-    sqlalchemy.orm.configure_mappers()  # builds Continuum's version and transaction classes
+    packages = list(app.config["OPSHUB_DOMAINS"])
+    load_domains(packages)
+    folders = [Path(importlib.import_module(p).__file__).parent / "templates" for p in packages]
+    loaders = [jinja2.FileSystemLoader(str(f)) for f in folders if f.is_dir()]
+    if loaders:
+        app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, *loaders])
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -61,7 +64,7 @@ def create_app(config: object | None = None) -> Flask:
     hops = app.config.get("PROXY_FIX_HOPS", 1)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    _import_models()
+    _load_domains(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, include_object=include_in_autogenerate)
     csrf.init_app(app)
@@ -80,19 +83,12 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def _register(appbuilder: AppBuilder) -> None:
-    from app import crm, projects
     from app.core.audit_views import AuditApi, AuditView
-    from app.tenancy.api import MeApi, OrganizationApi, SessionApi
-    from app.tenancy.views import OrgSwitchView
+    from app.core.registry import register_views
 
-    crm.register(appbuilder)
-    projects.register(appbuilder)
+    register_views(appbuilder)
     appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
-    appbuilder.add_view_no_menu(OrgSwitchView)
     appbuilder.add_api(AuditApi)
-    appbuilder.add_api(MeApi)
-    appbuilder.add_api(OrganizationApi)
-    appbuilder.add_api(SessionApi)
 
 
 def _register_hooks(app: Flask) -> None:
@@ -190,5 +186,6 @@ def _register_hooks(app: Flask) -> None:
         return urlencode({**args, "page": page})
 
     @app.teardown_request
-    def _reset_action(_exc):
-        db.session.info.pop("opshub_action", None)
+    def _reset_unit_of_work(_exc):
+        for key in [k for k in db.session.info if k.startswith("opshub_")]:
+            db.session.info.pop(key, None)

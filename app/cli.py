@@ -11,28 +11,38 @@ def opshub_cli() -> None:
     """OpsHub administration commands."""
 
 
+def _scale_option(_ctx, _param, values: tuple[str, ...]) -> list[tuple[str, int]]:
+    out = []
+    for value in values:
+        name, _, count = value.partition("=")
+        if not count.isdigit():
+            raise click.BadParameter(f"{value!r}: give NAME=N, e.g. clients=10000")
+        out.append((name, int(count)))
+    return out
+
+
 @opshub_cli.command("seed")
-@click.option("--scale", type=int, default=0, help="Also add N clients (with versions) for benchmarks.")
 @click.option(
-    "--scale-projects", type=int, default=0, help="Also add N projects with 3 instances each (with versions)."
+    "--scale",
+    multiple=True,
+    callback=_scale_option,
+    help="Also add bulk rows (with their versions) for benchmarks: NAME=N, e.g. clients=10000, deals=100000, "
+    "projects=10000. Repeatable.",
 )
-@click.option("--scale-deals", type=int, default=0, help="Also add N deals over the clients (with versions).")
 @with_appcontext
-def seed(scale: int, scale_projects: int, scale_deals: int) -> None:
+def seed(scale: list[tuple[str, int]]) -> None:
     """Load roles, the demo organization, demo accounts and data (idempotent)."""
-    from app.seed import seed_demo, seed_scale, seed_scale_deals, seed_scale_projects
+    from app.core.seed import scale_loaders, seed_demo, seed_scale
 
     seed_demo()
     click.echo("Seeded roles, demo organization and accounts (admin/admin123, staff/staff123, ...).")
-    if scale:
-        added = seed_scale(scale)
-        click.echo(f"Added {added} clients with their version rows.")
-    if scale_projects:
-        added = seed_scale_projects(scale_projects)
-        click.echo(f"Added {added} projects with their instances, members and version rows.")
-    if scale_deals:
-        added = seed_scale_deals(scale_deals)
-        click.echo(f"Added {added} deals with their version rows.")
+    known = scale_loaders()
+    for name, count in scale:
+        if name not in known:
+            raise click.BadParameter(
+                f"no scale loader {name!r}; known: {', '.join(sorted(known))}", param_hint="--scale"
+            )
+        click.echo(f"Added {seed_scale(name, count)} {name} with their version rows.")
 
 
 @opshub_cli.command("sync-roles")
@@ -40,7 +50,7 @@ def seed(scale: int, scale_projects: int, scale_deals: int) -> None:
 @with_appcontext
 def sync_roles(reset: bool) -> None:
     """Create permissions for every view and the default roles."""
-    from app.seed import sync_permissions
+    from app.core.seed import sync_permissions
 
     sync_permissions(reset=reset)
     click.echo("Permissions and roles synced.")

@@ -63,8 +63,8 @@ def run_case(spec: dict) -> dict:
     from sqlalchemy import event
 
     from app import create_app
+    from app.core.seed import seed_demo, seed_scale
     from app.extensions import db
-    from app.seed import seed_demo, seed_scale_deals
     from bench.floor import add_floor_routes
     from config import TestConfig
 
@@ -78,7 +78,7 @@ def run_case(spec: dict) -> dict:
         flask_migrate.upgrade()
         seed_demo()
         t = time.perf_counter()
-        seed_scale_deals(spec["deals"])
+        seed_scale("deals", spec["deals"])
         seed_s = time.perf_counter() - t
         staff_id = db.session.execute(sa.text("SELECT id FROM ab_user WHERE username = 'staff'")).scalar_one()
         total = db.session.execute(sa.text("SELECT count(*) FROM deal")).scalar_one()

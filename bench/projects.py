@@ -72,8 +72,8 @@ def run_case(spec: dict) -> dict:
     from sqlalchemy import event
 
     from app import create_app
+    from app.core.seed import seed_demo, seed_scale
     from app.extensions import db
-    from app.seed import seed_demo, seed_scale, seed_scale_projects
     from bench.floor import add_floor_routes
     from config import TestConfig
 
@@ -86,9 +86,9 @@ def run_case(spec: dict) -> dict:
     with app.app_context():
         flask_migrate.upgrade()
         org_id = seed_demo()["organization_id"]
-        seed_scale(1000)
+        seed_scale("clients", 1000)
         t = time.perf_counter()
-        seed_scale_projects(spec["projects"])
+        seed_scale("projects", spec["projects"])
         seed_s = time.perf_counter() - t
         db.session.remove()
         engine = db.engine

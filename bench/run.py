@@ -94,7 +94,7 @@ def run_case(spec: dict) -> dict:
                 sa.text("SELECT count(*) FROM client WHERE organization_id = :o"), {"o": org_id}
             ).scalar_one()
         else:
-            from app.seed import seed_demo, seed_scale
+            from app.core.seed import seed_demo, seed_scale
 
             seed = {}
             t = time.perf_counter()
@@ -104,7 +104,7 @@ def run_case(spec: dict) -> dict:
             org_id = seed_demo()["organization_id"]
             seed["demo_s"] = time.perf_counter() - t
             t = time.perf_counter()
-            seed_scale(n)
+            seed_scale("clients", n)
             seed["scale_s"] = time.perf_counter() - t
             # per client: 1 client + 1 client_version + 1 audit_record row; 1 transaction per batch of 5000
             seed["rows"] = 3 * n + math.ceil(n / 5000)

@@ -34,8 +34,8 @@ def app(tmp_path_factory):
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.core.seed import sync_permissions
     from app.extensions import db
-    from app.seed import sync_permissions
 
     url = _database_url(tmp_path_factory)
     if url.startswith("postgresql"):

@@ -188,7 +188,7 @@ def test_numbers_too_big_for_the_database_are_4xx(app, org):
     page_calls = [
         ("GET", f"/clients/show/{BIG}", None),
         ("GET", f"/clients/edit/{BIG}", None),
-        ("POST", f"/clients/revert/{row.id}", {"transaction_id": str(BIG)}),
+        ("POST", f"/clients/do/revert/{row.id}", {"transaction_id": str(BIG)}),
         ("POST", "/contacts/add", {"first_name": "a", "last_name": "b", "client": str(BIG)}),
         ("GET", f"/clients/list/?page_ClientView={BIG}", None),
         ("POST", "/clients/action_post", {"action": "archive", "rowid": [str(BIG)]}),

@@ -84,9 +84,12 @@ def test_revert_that_breaks_a_rule_is_409_and_writes_nothing(client, org, monkey
 def test_revert_needs_an_integer_transaction_id(client, org):
     user = f.make_user(org, "Manager")
     row = f.make_client(org, user)
-    for body in ({}, {"transaction_id": "x"}, {"transaction_id": True}, []):
+    for body in ({}, {"transaction_id": "x"}, {"transaction_id": True}, {"transaction_id": 2**40}):
         resp = client.post(f"/api/v1/clients/{row.id}/revert", json=body, headers=f.auth(user))
         assert resp.status_code == 422
+        assert "transaction_id" in resp.get_json()["message"]
+    # a body that is not a JSON object is malformed
+    assert client.post(f"/api/v1/clients/{row.id}/revert", json=[], headers=f.auth(user)).status_code == 400
 
 
 def test_the_show_page_has_a_history_tab_with_diffs_and_revert(client, org):
@@ -100,7 +103,7 @@ def test_the_show_page_has_a_history_tab_with_diffs_and_revert(client, org):
     assert 'id="history-tab"' in page
     assert "456" in page and "diff-old" in page
     assert "Revert to this" in page
-    resp = client.post(f"/clients/revert/{pk}", data={"transaction_id": first_tx})
+    resp = client.post(f"/clients/do/revert/{pk}", data={"transaction_id": first_tx})
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(Client, pk).phone == "123"
@@ -113,4 +116,4 @@ def test_staff_without_can_revert_sees_no_revert_button(client, org):
     page = client.get(f"/clients/show/{row.id}").data.decode()
     assert 'id="history-tab"' in page
     assert "Revert to this" not in page
-    assert client.post(f"/clients/revert/{row.id}", data={"transaction_id": 1}).status_code in (302, 403)
+    assert client.post(f"/clients/do/revert/{row.id}", data={"transaction_id": 1}).status_code in (302, 403)

@@ -76,7 +76,7 @@ def test_pages_answer_404_for_another_organizations_row(client, org, other_org):
     f.page_login(client, user)
     assert client.get(f"/clients/show/{theirs.id}").status_code == 404
     assert client.get(f"/clients/edit/{theirs.id}").status_code == 404
-    assert client.post(f"/clients/revert/{theirs.id}", data={"transaction_id": 1}).status_code == 404
+    assert client.post(f"/clients/do/revert/{theirs.id}", data={"transaction_id": 1}).status_code == 404
     page = client.get("/clients/list/?include_archived=1").data.decode()
     assert theirs.name not in page
 

@@ -1,24 +1,27 @@
 """Base REST API for every business resource.
 
-Adds to FAB's ModelRestApi: domain errors mapped to 4xx (never a 500), optimistic locking
-(`If-Match` or a `version` field), archive/restore/history/revert endpoints, list headers,
-archived rows hidden by default (`include_archived=1` shows them), a cached rison validator and
-a capped count.
+Adds to FAB's ModelRestApi: columns from the resource's one column spec; the resource's
+declared record actions as `POST /<pk>/<action>` routes with their OpenAPI entries; domain
+errors mapped to 4xx (never a 500); optimistic locking (`If-Match` or a `version` field); a
+history endpoint; list headers; archived rows hidden by default (`include_archived=1` shows
+them); a cached rison validator; a capped count; path parameters documented without pasting.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
+import re
 import urllib.parse
 from typing import Any
 
 import jsonschema
 import prison
 import sqlalchemy as sa
+import yaml
 from flask import g, request
 from flask_appbuilder.api import (
+    BaseApi,
     ModelRestApi,
     expose,
     get_list_schema,
@@ -38,8 +41,11 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError
 from sqlalchemy.orm import aliased
 
+from app.core import actions as record_actions
 from app.core import history as history_service
 from app.core import services
+from app.core.columns import Columns
+from app.core.compat import RestApiInternals, request_local_filters
 from app.core.errors import MAX_ID, BadRequest, DomainError, Invalid, valid_id
 from app.core.filters import NotArchived, member_pickers
 from app.core.history import plain
@@ -55,10 +61,15 @@ API_METHODS = {
     "post": "write",
     "put": "write",
     "delete": "delete",
-    "archive": "archive",
-    "restore": "archive",
-    "revert": "revert",
 }
+ERROR_RESPONSES = {
+    400: "400",
+    403: "403",
+    404: "404",
+    409: {"description": "Refused by a rule, or a stale version"},
+    422: "422",
+}
+PATH_PARAM = re.compile(r"{(\w+)}")
 
 
 def fast_rison(schema: dict | None = None):
@@ -118,21 +129,68 @@ def domain_errors(f):
     return wraps
 
 
-class OpsModelRestApi(ModelRestApi):
+class DocumentedPaths:
+    """Every path parameter (`{pk}`, `{user_id}`) is documented as an integer in the OpenAPI
+    document without each docstring pasting its block."""
+
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
+        super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
+        names = PATH_PARAM.findall(path or "")
+        for operation in (operations or {}).values():
+            declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
+            missing = [n for n in names if n not in declared]
+            if missing:
+                operation["parameters"] = [
+                    *[{"in": "path", "name": n, "required": True, "schema": {"type": "integer"}} for n in missing],
+                    *operation.get("parameters", []),
+                ]
+
+
+class OpsBaseApi(DocumentedPaths, BaseApi):
+    """Base of the APIs that are not a model's (me, organizations, audit, analytics)."""
+
+    allow_browser_login = False
+
+
+def _action_doc(resource: str, act: record_actions.RecordAction) -> str:
+    spec: dict[str, Any] = {
+        "summary": act.summary or act.label,
+        "responses": {
+            act.status: {"description": f"{act.label}: done"},
+            **{
+                code: ({"$ref": f"#/components/responses/{ref}"} if isinstance(ref, str) else ref)
+                for code, ref in ERROR_RESPONSES.items()
+            },
+        },
+    }
+    if act.params is not None:
+        spec["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{act.params.__name__}"}}},
+        }
+    return f"{act.summary or act.label}\n---\n" + yaml.safe_dump({"post": spec}, sort_keys=False)
+
+
+def _action_route(resource: str, act: record_actions.RecordAction):
+    def handler(self, pk: int):
+        return self.run_record_action(act.name, pk)
+
+    handler.__name__ = act.route_name
+    handler.__qualname__ = act.route_name
+    handler.__doc__ = _action_doc(resource, act)
+    fn = domain_errors(handler)
+    fn = permission_name(act.route_name)(fn)
+    fn = safe(fn)
+    fn = protect()(fn)
+    return expose(f"/<int:pk>/{act.name}", methods=["POST"])(fn)
+
+
+class OpsModelRestApi(DocumentedPaths, RestApiInternals):
     allow_browser_login = False
     method_permission_name = API_METHODS
-    include_route_methods = {
-        "get_list",
-        "get",
-        "post",
-        "put",
-        "delete",
-        "info",
-        "archive",
-        "restore",
-        "history",
-        "revert",
-    }
+    include_route_methods = {"get_list", "get", "post", "put", "delete", "info", "history"}
+    columns: Columns | None = None
+    _record_actions: dict[str, record_actions.RecordAction] = {}
     page_size = 25
     max_page_size = 100
     # list columns computed in SQL (name -> a function returning a correlated scalar subquery),
@@ -141,9 +199,19 @@ class OpsModelRestApi(ModelRestApi):
     list_outer_default_load = True
     show_outer_default_load = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("columns")
+        datamodel = cls.__dict__.get("datamodel")
+        if spec is not None and datamodel is not None:
+            for name, value in spec.api_attributes(datamodel.obj).items():
+                if name not in cls.__dict__:
+                    setattr(cls, name, value)
+
     def __init__(self) -> None:
         require_declared_columns(self)
-        self.base_permissions = sorted({f"can_{p}" for p in set(self.method_permission_name.values())})
+        if self.base_permissions is None:
+            self.base_permissions = sorted({f"can_{p}" for p in set(self.method_permission_name.values())})
         rels = member_pickers(self.datamodel, {*self.add_columns, *self.edit_columns})
         self.add_query_rel_fields = {**rels, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rels, **(self.edit_query_rel_fields or {})}
@@ -172,13 +240,39 @@ class OpsModelRestApi(ModelRestApi):
         concurrent writes (seen: a PUT answered 200 having written nothing)."""
         return type(schema)()
 
-    # ------------------------------------------------------------ responses
-    def _act_on(self, pk, action):
+    # ------------------------------------------------------------ record actions
+    @classmethod
+    def attach_record_actions(cls, resource, actions: list[record_actions.RecordAction]) -> None:
+        cls._record_actions = {a.name: a for a in actions}
+        permissions = dict(cls.method_permission_name)
+        routes = set(cls.include_route_methods)
+        schemas = list(cls.openapi_spec_component_schemas or ())
+        for act in actions:
+            setattr(cls, act.route_name, _action_route(resource.name, act))
+            permissions[act.route_name] = act.permission.removeprefix("can_")
+            routes.add(act.route_name)
+            if act.params is not None and act.params not in schemas:
+                schemas.append(act.params)
+        cls.method_permission_name = permissions
+        cls.include_route_methods = routes
+        cls.openapi_spec_component_schemas = tuple(schemas)
+
+    def run_record_action(self, name: str, pk: int):
+        act = self._record_actions[name]
         item = self._item_or_404(pk)
         if item is None:
             return self.response_404()
-        action(item)
-        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
+        body = request.get_json(silent=True) if request.get_data() else {}
+        if not isinstance(body, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        expected = body.pop("version", None)
+        services.check_version(item, request.headers.get("If-Match") or expected)
+        outcome = record_actions.run(self.class_permission_name, act, item, act.load(body))
+        if outcome.pending is not None:
+            return self.response(202, **outcome.pending)
+        if act.result is not None:
+            return self.response(act.status, **act.result(item, outcome.result))
+        return self.response(act.status, result=self.show_model_schema.dump(item), id=item.id)
 
     def _item_or_404(self, pk):
         """Archived rows too: they are shown, restored and reverted by pk."""
@@ -226,19 +320,15 @@ class OpsModelRestApi(ModelRestApi):
         """
         return self.get_list_headless(**kwargs)
 
-    def _request_filters(self, rison_args):
+    def request_filters(self, rison_args):
         """A Filters object of this request's own (FAB mutates its shared `self._filters` per
-        request, which mixes up concurrent requests), joined with the base filters. Built by
-        copying: constructing FAB's Filters re-converts every search column."""
-        filters = copy.copy(self._filters)
-        filters.filters, filters.values = [], []
+        request, which mixes up concurrent requests), joined with the base filters."""
+        filters = request_local_filters(self._filters)
         filters.rest_add_filters(rison_args.get("filters", []))
         base = self._list_base_filters()
         filters.filters += base.filters
         filters.values += base.values
         return filters
-
-    _handle_filters_args = _request_filters
 
     def get_list_headless(self, **kwargs: Any):
         args = kwargs.get("rison", {})
@@ -310,7 +400,7 @@ class OpsModelRestApi(ModelRestApi):
         plan = self._list_plan()
         model = self.datamodel.obj
         try:
-            filters = self._request_filters(args)
+            filters = self.request_filters(args)
         except FABException as exc:
             return self.response_400(message=str(exc))
         order_column, order_direction = args.get("order_column", ""), args.get("order_direction", "")
@@ -371,11 +461,6 @@ class OpsModelRestApi(ModelRestApi):
         """Get an item (archived items too; `ETag` is its version).
         ---
         get:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
           responses:
             200:
               description: Item from Model
@@ -433,11 +518,6 @@ class OpsModelRestApi(ModelRestApi):
         """Update an item. Send `If-Match: <version>` or a `version` field: a stale one is a 409.
         ---
         put:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
           requestBody:
             required: true
             content:
@@ -480,11 +560,6 @@ class OpsModelRestApi(ModelRestApi):
         """Delete an item for good (Admin only by default; archive is the everyday path).
         ---
         delete:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
           responses:
             200:
               description: Item deleted
@@ -501,53 +576,7 @@ class OpsModelRestApi(ModelRestApi):
         self.post_delete(item)
         return self.response(200, message="OK")
 
-    # ------------------------------------------------------------ record behaviours
-    @expose("/<int:pk>/archive", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("archive")
-    @domain_errors
-    def archive(self, pk: int):
-        """Archive (soft delete) an item.
-        ---
-        post:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
-          responses:
-            200:
-              description: Archived item
-            404:
-              $ref: '#/components/responses/404'
-            409:
-              description: Refused by a rule
-        """
-        return self._act_on(pk, services.archive)
-
-    @expose("/<int:pk>/restore", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("restore")
-    @domain_errors
-    def restore(self, pk: int):
-        """Restore an archived item.
-        ---
-        post:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
-          responses:
-            200:
-              description: Restored item
-            404:
-              $ref: '#/components/responses/404'
-        """
-        return self._act_on(pk, services.restore)
-
+    # ------------------------------------------------------------ history
     @expose("/<int:pk>/history", methods=["GET"])
     @protect()
     @safe
@@ -557,11 +586,6 @@ class OpsModelRestApi(ModelRestApi):
         """Versions of an item, newest first, with per-field [old, new] changes.
         ---
         get:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
           responses:
             200:
               description: Versions
@@ -572,45 +596,3 @@ class OpsModelRestApi(ModelRestApi):
         if item is None:
             return self.response_404()
         return self.response(200, result=history_service.history_for(db.session, item))
-
-    @expose("/<int:pk>/revert", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("revert")
-    @domain_errors
-    def revert(self, pk: int):
-        """Restore the item's fields to their state after a transaction.
-        ---
-        post:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    transaction_id:
-                      type: integer
-          responses:
-            200:
-              description: Restored item
-            404:
-              $ref: '#/components/responses/404'
-            409:
-              description: The old state breaks a rule
-        """
-        body = request.get_json(silent=True)
-        tx = body.get("transaction_id") if isinstance(body, dict) else None
-        if not valid_id(tx):
-            return self.response(422, message={"transaction_id": ["An integer is required."]})
-        item = self._item_or_404(pk)
-        if item is None:
-            return self.response_404()
-        services.check_version(item, request.headers.get("If-Match") or body.get("version"))
-        history_service.revert(db.session, item, tx)
-        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)

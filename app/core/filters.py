@@ -8,6 +8,7 @@ from flask_appbuilder.models.sqla.filters import FilterStartsWith, SQLAFilterCon
 
 from app.core import context
 from app.core.tenancy import Membership
+from app.core.validators import LIKE_SPECIALS, escape_like
 
 
 class NotArchived(BaseFilter):
@@ -41,9 +42,6 @@ def member_pickers(datamodel, columns) -> dict[str, list]:
     }
 
 
-LIKE_SPECIALS = ("%", "_", "\\")
-
-
 class IndexedStartsWith(FilterStartsWith):
     """FAB's "starts with" (`sw`), case-insensitive as before, written so that an index answers
     it (see migrations/versions/0002_search_indexes.py): `lower(col) LIKE 'abc%'` on PostgreSQL,
@@ -54,8 +52,7 @@ class IndexedStartsWith(FilterStartsWith):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         value = "" if value is None else str(value)
         if any(ch in value for ch in LIKE_SPECIALS):
-            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return query.filter(field.ilike(escaped + "%", escape="\\"))
+            return query.filter(field.ilike(escape_like(value) + "%", escape="\\"))
         if query.session.get_bind().dialect.name == "postgresql":
             return query.filter(sa.func.lower(field).like(value.lower() + "%"))
         return query.filter(field.like(value + "%"))
@@ -66,3 +63,14 @@ class OpsFilterConverter(SQLAFilterConverter):
         (test, [IndexedStartsWith if f is FilterStartsWith else f for f in filters])
         for test, filters in SQLAFilterConverter.conversion_table
     )
+
+
+class OwnedByMe(BaseFilter):
+    """`(filters:!((col:owner,opr:mine,value:1)))` — rows whose user column (`owner`,
+    `assignee`) is the current user."""
+
+    name = "Is me"
+    arg_name = "mine"
+
+    def apply(self, query, value):
+        return query.filter(getattr(self.model, f"{self.column_name}_id") == context.current_user_id())

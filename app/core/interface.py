@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app.core.compat import InterfaceInternals
 from app.core.filters import OpsFilterConverter
 from app.extensions import db
 
 
-class OpsInterface(SQLAInterface):
+class OpsInterface(InterfaceInternals):
     filter_converter_class = OpsFilterConverter
 
     def __init__(self, obj, session=None):
@@ -57,8 +57,3 @@ class OpsInterface(SQLAInterface):
         count = self.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
         g._opshub_count_exact = count <= cap
         return min(count, cap)
-
-    def query_count(self, query, filters=None, select_columns=None) -> int:
-        return self.query_count_of(
-            self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
-        )

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import declared_attr, relationship
 
+from app.core.validators import escape_like
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -170,12 +172,16 @@ class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, 
         col = getattr(cls, cls.__lookup_column__)
         stmt = sa.select(cls).where(cls.archived_at.is_(None)).order_by(col, cls.id)
         if term:
-            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(sa.func.lower(col).like(escaped.lower() + "%", escape="\\"))
+            stmt = stmt.where(sa.func.lower(col).like(escape_like(term.lower()) + "%", escape="\\"))
         return stmt
 
+    def normalize(self) -> None:
+        """Fill defaults and derived fields (no session, no permission); called at every flush of
+        a new or changed row, before `validate()`."""
+
     def validate(self) -> None:
-        """Single-row rules; raise `Invalid`. Called at every flush of a new or changed row."""
+        """Single-row rules: only read and raise `Invalid`. Called at every flush of a new or
+        changed row, after `normalize()`."""
 
     # Write scope for roles without can_edit_all: a model names its owner column, or overrides
     # `owner_user_ids` to derive ownership (a contact is owned through its client).
@@ -191,7 +197,7 @@ class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, 
 
     def check_rules(self, session) -> None:
         """Rules that read other rows (raise a DomainError); called at every flush of a new or
-        changed row, after `validate()`."""
+        changed row, after `validate()`. Lifecycle moves are the lifecycles' (`__lifecycles__`)."""
 
     def before_archive(self) -> None:
         """Raise a DomainError to refuse archiving (e.g. open deals)."""

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from app.core import context
+from app.core import context, lifecycle
 from app.core.context import UNSCOPED
 from app.core.errors import Forbidden, Invalid
 from app.core.models import ArchiveMixin, AssignedScope, AuditMixin, TenantMixin, utcnow
@@ -62,17 +62,16 @@ def _assignment_options() -> tuple:
     `can_edit_all`: those rows exist for them only where they are assigned. Once per request."""
     from flask import g, has_request_context
 
-    cached = g.get("_opshub_row_scope") if has_request_context() else None
-    if cached is not None:
-        return cached
     user_id = context.current_user_id()
+    cache = g.__dict__.setdefault("_opshub_row_scope", {}) if has_request_context() else {}
+    if user_id in cache:
+        return cache[user_id]
     options = tuple(
         with_loader_criteria(cls, cls.assigned_criteria(-1 if user_id is None else user_id), include_aliases=True)
         for cls in _assigned_models()
         if not capability("can_edit_all", cls.__scope_resource__)
     )
-    if has_request_context():
-        g._opshub_row_scope = options
+    cache[user_id] = options
     return options
 
 
@@ -165,6 +164,19 @@ def _check_owner(obj, is_new: bool) -> None:
         raise Forbidden(f"You can only change {resource} records you own.")
 
 
+def _check_row(session: Session, obj, is_new: bool) -> None:
+    """A row's own rules, in order: derived fields, lengths, single-row rules, rules that read
+    other rows, then its lifecycles (a move outside them is refused; a move is recorded)."""
+    if hasattr(obj, "normalize"):
+        obj.normalize()
+    _check_lengths(obj)
+    if hasattr(obj, "validate"):
+        obj.validate()
+    if hasattr(obj, "check_rules"):
+        obj.check_rules(session)
+    lifecycle.apply(session, obj, is_new)
+
+
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session: Session, flush_context, instances) -> None:
     system = context.is_system()
@@ -184,11 +196,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         if isinstance(obj, AuditMixin):
             obj.created_by_id = obj.created_by_id or user_id
             obj.updated_by_id = obj.updated_by_id or user_id
-        _check_lengths(obj)
-        if hasattr(obj, "validate"):
-            obj.validate()
-        if hasattr(obj, "check_rules"):
-            obj.check_rules(session)
+        _check_row(session, obj, True)
         _check_foreign_keys(session, obj, True)
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, True)
@@ -207,11 +215,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
                 obj.archived_by_id = user_id
             else:
                 obj.archived_by_id = None
-        _check_lengths(obj)
-        if hasattr(obj, "validate"):
-            obj.validate()
-        if hasattr(obj, "check_rules"):
-            obj.check_rules(session)
+        _check_row(session, obj, False)
         _check_foreign_keys(session, obj, False)
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, False)

@@ -31,9 +31,8 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import joinedload
 
 from app.core import context
+from app.core.compat import LOGIN_ENDPOINTS, SELF_SERVICE, SecurityManagerInternals, fab_security_resources
 from app.core.tenancy import membership_for, memberships_of, resolve_active_membership
-
-LOGIN_ENDPOINTS = {"AuthDBView.login", "SecurityApi.login"}
 
 
 class RevokedToken(Model):
@@ -44,7 +43,7 @@ class RevokedToken(Model):
     expires_at = sa.Column(sa.DateTime, nullable=False)
 
 
-class OpsSecurityManager(SecurityManager):
+class OpsSecurityManager(SecurityManagerInternals, SecurityManager):
     userstatschartview = None  # FAB's chart views load Google Charts from the internet
 
     def __init__(self, appbuilder):
@@ -147,48 +146,19 @@ class OpsSecurityManager(SecurityManager):
         roles = self.get_user_roles(user)
         return self.permissions_of_roles(tuple(sorted(r.id for r in roles)))
 
-    SELF_SERVICE = {("can_userinfo", "UserDBModelView"), ("menu_access", "Security")}
-
     def security_resources(self) -> frozenset[str]:
         cached = getattr(self, "_security_resources", None)
         if cached is None:
-            names = {
-                v.class_permission_name
-                for v in self.appbuilder.baseviews
-                if type(v).__module__.startswith("flask_appbuilder.security")
-                and type(v).__name__ not in ("ResetMyPasswordView", "UserInfoEditView")
-            }
-            names |= {
-                "Security",
-                "List Users",
-                "List Roles",
-                "Permissions",
-                "Permission Views",
-                "Views/Menus",
-                "User's Statistics",
-                "List Groups",
-            }
-            cached = self._security_resources = frozenset(names)
+            cached = self._security_resources = fab_security_resources(self.appbuilder.baseviews)
         return cached
 
-    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
-        if view_name in self.security_resources() and (permission_name, view_name) not in self.SELF_SERVICE:
+    def view_access(self, user, permission_name: str, view_name: str) -> bool:
+        """Every access check of FAB's pages, menus and API (through app/core/compat.py)."""
+        if view_name in self.security_resources() and (permission_name, view_name) not in SELF_SERVICE:
             # users and roles are global: only a global Admin manages them
             if not self.is_global_admin(user):
                 return False
         return (permission_name, view_name) in self.user_permissions(user)
-
-    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
-        if user is None:
-            return set()
-        perms = self.user_permissions(user)
-        return {
-            v
-            for (p, v) in perms
-            if p == permission_name
-            and (view_menus_name is None or v in view_menus_name)
-            and self._has_view_access(user, p, v)
-        }
 
     def get_user_permissions(self, user):
         return set(self.user_permissions(user))
@@ -198,11 +168,14 @@ class OpsSecurityManager(SecurityManager):
 
     def acting_user(self):
         acting = context.explicit()
-        if acting is not None:
-            if acting.user_id is None:
-                return None
-            return self.load_user(acting.user_id)
-        return context.request_user()  # FAB sets g.user for the session cookie and the JWT alike
+        if acting is None:
+            return context.request_user()  # FAB sets g.user for the session cookie and the JWT alike
+        if acting.user_id is None:
+            return None
+        cache = g.__dict__.setdefault("_opshub_users", {}) if has_request_context() else {}
+        if acting.user_id not in cache:
+            cache[acting.user_id] = self.load_user(acting.user_id)
+        return cache[acting.user_id]
 
     def has_capability(self, permission: str, resource: str) -> bool:
         """Does the acting user hold `permission` on `resource`? System work always does."""

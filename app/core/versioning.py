@@ -14,7 +14,7 @@ from sqlalchemy_continuum import make_versioned, versioning_manager
 from sqlalchemy_continuum.plugins.base import Plugin
 from sqlalchemy_continuum.transaction import TransactionFactory
 
-from app.core import context
+from app.core import compat, context
 
 ACTION_KEY = "opshub_action"
 OPERATION_ACTIONS = {0: "create", 1: "update", 2: "delete"}
@@ -37,9 +37,10 @@ def _record_action(target, operation_type: int, session) -> str:
     if operation_type != 1:
         return OPERATION_ACTIONS[operation_type]
     state = sa.inspect(target)
-    # a model's lifecycle columns (a deal's stage and status): changing one is a status change
-    if any(state.attrs[col].history.has_changes() for col in getattr(target, "__status_columns__", ())):
-        return "status_change"
+    # a model's lifecycle fields (a deal's stage and status): moving one is a status change
+    for lifecycle in getattr(type(target), "__lifecycles__", ()):
+        if state.attrs[lifecycle.field].history.has_changes():
+            return lifecycle.audit_action
     if "archived_at" in state.attrs:
         hist = state.attrs.archived_at.history
         if hist.added and hist.added[0] is not None and (not hist.deleted or hist.deleted[0] is None):
@@ -60,11 +61,10 @@ class OpsHubPlugin(Plugin):
         }
 
     def _state(self, uow) -> dict:
-        tx_id = uow.current_transaction.id
-        state = uow.__dict__.get("_opshub_audit")
-        if state is None or state["tx"] != tx_id:
-            state = {"tx": tx_id, "pending": {}, "written": set()}
-            uow.__dict__["_opshub_audit"] = state
+        tx_id = compat.continuum_transaction_id(uow)
+        state = compat.continuum_scratch(uow, "_opshub_audit")
+        if state.get("tx") != tx_id:
+            state.update(tx=tx_id, pending={}, written=set())
         return state
 
     def after_create_version_object(self, uow, parent_obj, version_obj):
@@ -72,7 +72,7 @@ class OpsHubPlugin(Plugin):
         key = (type(parent_obj).__name__, parent_obj.id)
         if key in state["written"] or key in state["pending"]:
             return
-        session = sa.orm.object_session(parent_obj) or uow.version_session
+        session = sa.orm.object_session(parent_obj) or compat.continuum_version_session(uow)
         org_id = getattr(parent_obj, "organization_id", None)
         if org_id is None and parent_obj.__tablename__ == "organization":
             org_id = parent_obj.id  # an organization's own rows are its audit, nobody else's
@@ -94,7 +94,7 @@ class OpsHubPlugin(Plugin):
             }
             for (resource, record_id), (action, org_id) in state["pending"].items()
         ]
-        uow.version_session.execute(sa.insert(AuditRecord.__table__), rows)
+        compat.continuum_version_session(uow).execute(sa.insert(AuditRecord.__table__), rows)
         state["written"].update(state["pending"])
         state["pending"] = {}
 

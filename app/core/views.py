@@ -1,26 +1,31 @@
 """Base page view for every business resource (FAB ModelView).
 
-Adds: archived rows hidden from lists (a "Show archived" toggle), archive/restore actions
-(single and bulk), a History tab with field diffs and Revert buttons on show pages, domain
-errors shown on the form (the typed input is kept), and optimistic locking on edit.
+Adds: columns from the resource's one column spec; archived rows hidden from lists (a "Show
+archived" toggle) without request state on the shared view; the resource's declared record
+actions as buttons on its record page (only those the user may take) and as bulk actions on
+its list; a History tab with field diffs and Revert; domain errors shown on the form (the typed
+input kept); optimistic locking on edit; pickers that search the server as the user types.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import abort, flash, jsonify, redirect, request, url_for
-from flask_appbuilder import ModelView
-from flask_appbuilder.actions import action
+from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
+from flask_appbuilder.utils.base import is_safe_redirect_url
 from markupsafe import Markup
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
+from app.core import actions as record_actions
 from app.core import history as history_service
 from app.core import services
+from app.core.columns import Columns
+from app.core.compat import ModelViewInternals, fill_filters_from_request, request_local_filters
 from app.core.errors import DomainError
 from app.core.fields import RemoteSelectField
 from app.core.filters import NotArchived, member_pickers
@@ -35,19 +40,12 @@ VIEW_METHODS = {
     "add": "write",
     "edit": "write",
     "delete": "delete",
-    "archive": "archive",
-    "restore": "archive",
-    "revert": "revert",
     "lookup": "read",
     "action": "read",
     "action_post": "read",
+    "do": "read",  # a record action: its own permission is checked against its declaration
 }
-# What a resource's generated views register. FAB deletes the permissions of a resource that the
-# last view registered on it does not list, so a custom view sharing the resource (the pipeline
-# board, the analytics API on "Deal") declares this whole set as its base_permissions.
-RESOURCE_PERMISSIONS = sorted({f"can_{p}" for p in VIEW_METHODS.values()})
-
-
+MAX_PAGE_SIZE = 100
 EMPTY = Markup('<span class="text-muted">—</span>')
 
 
@@ -65,13 +63,46 @@ def _readable_value(formatter=None):
     return render
 
 
-class OpsModelView(ModelView):
+def local_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default`: never off-site. (FAB's check
+    refuses other hosts and schemes, tab tricks included; a backslash, which some browsers read
+    as a slash, is refused too.)"""
+    target = target or ""
+    if target.startswith("/") and "\\" not in target and is_safe_redirect_url(target):
+        return target
+    return default
+
+
+def safe_next(default: str) -> str:
+    """Back to the page a form came from (a board, a detail page), never off-site."""
+    return local_path(request.form.get("next"), default)
+
+
+def safe_referrer(default: str) -> str:
+    """Back to the referring page when it is one of ours, else `default`."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc and parts.netloc != request.host:
+        return default
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""), default)
+
+
+class OpsModelView(ModelViewInternals):
     method_permission_name = VIEW_METHODS
     show_template = "opshub/show.html"
     list_template = "opshub/list.html"
     page_size = 25
     edit_form_extra_fields = {"version": HiddenField()}
     related_inline = False  # related lists under the detail instead of in tabs
+    columns: Columns | None = None
+    _record_actions: dict[str, record_actions.RecordAction] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("columns")
+        if spec is not None:
+            for name, value in spec.page_attributes().items():
+                if name not in cls.__dict__:
+                    setattr(cls, name, value)
 
     def __init__(self, **kwargs):
         require_declared_columns(self)
@@ -106,13 +137,32 @@ class OpsModelView(ModelView):
             col: _readable_value(own.get(col)) for col in {*self.list_columns, *self.show_columns}
         }
         super().__init__(**kwargs)
+        self._not_archived = self._base_filters.copy().add_filter_list([["id", NotArchived, None]])
 
-    def _item_or_404(self, pk):
+    # ------------------------------------------------------------ request-local state
+    def request_filters(self, disallow_if_not_in_search: bool = True):
+        """This request's filters from its arguments, on a copy of the view's shared ones."""
+        return fill_filters_from_request(request_local_filters(self._filters), disallow_if_not_in_search)
+
+    def show_archived(self) -> bool:
+        return request.args.get("include_archived") in ("1", "true", "yes")
+
+    def request_base_filters(self):
+        return self._base_filters if self.show_archived() else self._not_archived
+
+    def bounded_page_size(self, page_size) -> int:
+        return max(1, min(int(page_size or self.page_size), MAX_PAGE_SIZE))
+
+    def record_or_404(self, pk):
         """Archived rows too: they are shown, edited, restored and reverted by pk."""
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
         return item
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("show_archived", self.show_archived() if request else False)
+        return super().render_template(template, **kwargs)
 
     # ------------------------------------------------------------ remote selects
     @expose("/lookup/<col>", methods=["GET"])
@@ -137,25 +187,8 @@ class OpsModelView(ModelView):
             pagination={"more": len(rows) > 20},
         )
 
-    # ------------------------------------------------------------ lists
-    def _show_archived(self) -> bool:
-        return request.args.get("include_archived") in ("1", "true", "yes")
-
-    def _get_list_widget(self, filters, *args, **kwargs):
-        base = self._base_filters
-        if not self._show_archived():
-            self._base_filters = base.copy().add_filter_list([["id", NotArchived, None]])
-        try:
-            return super()._get_list_widget(filters, *args, **kwargs)
-        finally:
-            self._base_filters = base
-
-    def render_template(self, template, **kwargs):
-        kwargs.setdefault("show_archived", self._show_archived() if request else False)
-        return super().render_template(template, **kwargs)
-
-    # ------------------------------------------------------------ forms
-    def _form_error(self, form, exc: DomainError) -> None:
+    # ------------------------------------------------------------ saving (called by compat's FAB flow)
+    def form_error(self, form, exc: DomainError) -> None:
         db.session.rollback()
         placed = False
         for field, messages in exc.fields.items():
@@ -166,87 +199,42 @@ class OpsModelView(ModelView):
         if not placed or exc.status == 409:
             flash(exc.message, "danger")
 
-    def _add(self):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
-        form = self.add_form.refresh()
-        if request.method == "POST":
-            self._fill_form_exclude_cols(exclude_cols, form)
-            if form.validate():
-                self.process_form(form, True)
-                item = self.datamodel.obj()
-                try:
-                    with db.session.no_autoflush:
-                        form.populate_obj(item)
-                    self.pre_add(item)
-                    with unit_of_work() as session:
-                        session.add(item)
-                    self.post_add(item)
-                    flash(self.add_row_message, "success")
-                    return None
-                except DomainError as exc:
-                    self._form_error(form, exc)
-        else:
-            self.update_redirect()
-        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+    def save_new(self, form) -> None:
+        item = self.datamodel.obj()
+        with db.session.no_autoflush:
+            form.populate_obj(item)
+        self.pre_add(item)
+        with unit_of_work() as session:
+            session.add(item)
+        self.post_add(item)
+        flash(self.add_row_message, "success")
 
-    def _edit(self, pk):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
-        item = self._item_or_404(pk)
-        pk = self.datamodel.get_pk_value(item)
-        if request.method == "POST":
-            form = self.edit_form.refresh(request.form)
-            self._fill_form_exclude_cols(exclude_cols, form)
-            form._id = pk
-            if form.validate():
-                self.process_form(form, False)
-                try:
-                    services.check_version(item, form.version.data)
-                    del form.version
-                    with db.session.no_autoflush:
-                        form.populate_obj(item)
-                    self.pre_update(item)
-                    with unit_of_work():
-                        pass
-                    self.post_update(item)
-                    flash(self.edit_row_message, "success")
-                    return None
-                except DomainError as exc:
-                    if "version" not in form._fields:
-                        form = self.edit_form.refresh(request.form)
-                    self._form_error(form, exc)
-        else:
-            form = self.edit_form.refresh(obj=item)
-            self.prefill_form(form, pk)
-            self.update_redirect()
-        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
-        return self._get_related_views_widgets(
-            item,
-            filters={},
-            orders=get_order_args(),
-            pages=get_page_args(),
-            page_sizes=get_page_size_args(),
-            widgets=widgets,
-        )
+    def save_edit(self, item, form) -> None:
+        services.check_version(item, form.version.data)
+        del form.version
+        with db.session.no_autoflush:
+            form.populate_obj(item)
+        self.pre_update(item)
+        with unit_of_work():
+            pass
+        self.post_update(item)
+        flash(self.edit_row_message, "success")
 
-    def _delete(self, pk):
-        item = self._item_or_404(pk)
+    def delete_record(self, item) -> None:
         try:
             self.pre_delete(item)
             services.delete(item)
             self.post_delete(item)
             flash(self.delete_row_message, "success")
-        except DomainError as exc:
+        except DomainError:
             db.session.rollback()
-            flash(exc.message, "danger")
-        self.update_redirect()
+            raise
 
     # ------------------------------------------------------------ show + history
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self._item_or_404(pk)
+        item = self.record_or_404(pk)
         widgets = self._show(pk)
         sm = self.appbuilder.sm
         return self.render_template(
@@ -258,63 +246,80 @@ class OpsModelView(ModelView):
             related_views=self._related_views,
             history=history_service.humanize(db.session, type(item), history_service.history_for(db.session, item)),
             can_revert=sm.has_access("can_revert", self.class_permission_name),
-            can_archive=sm.has_access("can_archive", self.class_permission_name),
+            record_buttons=self.record_buttons(item),
             view_name=self.__class__.__name__,
             related_inline=self.related_inline,
-            hidden_related=self._hidden_related(),
+            hidden_related=self.hidden_related(),
             **self.show_context(item),
         )
 
-    def _hidden_related(self) -> set[str]:
+    def hidden_related(self) -> set[str]:
         """Related views the user may not read: their tab is left out, their rows never queried."""
         sm = self.appbuilder.sm
         return {type(v).__name__ for v in self._related_views if not sm.has_access("can_read", v.class_permission_name)}
-
-    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
-        """FAB's, minus the related lists the user may not read (a placeholder keeps the widgets
-        aligned with `related_views`, which FAB's edit template indexes)."""
-        hidden = self._hidden_related()
-        widgets = widgets or {}
-        widgets["related_views"] = []
-        for view in self._related_views:
-            name = type(view).__name__
-            if name in hidden:
-                widgets["related_views"].append(lambda **_: Markup('<p class="text-muted">Not available.</p>'))
-                continue
-            order_column, order_direction = (orders or {}).get(name) or ("", "")
-            widgets["related_views"].append(
-                self._get_related_view_widget(
-                    item,
-                    view,
-                    order_column,
-                    order_direction,
-                    page=(pages or {}).get(name),
-                    page_size=(page_sizes or {}).get(name),
-                )
-            )
-        return widgets
 
     def show_context(self, item) -> dict:
         """Extra template variables for a resource's own show template."""
         return {}
 
-    @expose("/revert/<int:pk>", methods=["POST"])
-    @has_access
-    def revert(self, pk):
-        item = self._item_or_404(pk)
-        try:
-            tx = int(request.form.get("transaction_id", ""))
-            history_service.revert(db.session, item, tx)
-            flash(f"Reverted to the state of transaction {tx}.", "success")
-        except ValueError:
-            flash("Choose a version to revert to.", "danger")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+    # ------------------------------------------------------------ record actions
+    @classmethod
+    def attach_record_actions(cls, resource, actions: list[record_actions.RecordAction]) -> None:
+        cls._record_actions = {a.name: a for a in actions}
+        permissions = dict(cls.method_permission_name)
+        for act in actions:
+            if act.bulk:
+                name = f"bulk_{act.name}"
+                setattr(cls, name, _bulk_method(act))
+                permissions[name] = act.permission.removeprefix("can_")
+        cls.method_permission_name = permissions
 
-    # ------------------------------------------------------------ archive / restore
-    def _attempt(self, label: str, change, done=None) -> bool:
+    def record_buttons(self, item) -> list[tuple[record_actions.RecordAction, list[record_actions.Choice]]]:
+        """The declared actions this user may take on this record now, with their buttons."""
+        resource = self.class_permission_name
+        out = []
+        for act in self._record_actions.values():
+            if act.on_page and record_actions.may(resource, act, item):
+                buttons = act.buttons(item)
+                if buttons:
+                    out.append((act, buttons))
+        return out
+
+    @expose("/do/<name>/<int:pk>", methods=["POST"])
+    @has_access
+    def do(self, name, pk):
+        """Run a declared record action from the page; a refusal is flashed in plain words."""
+        act = self._record_actions.get(name)
+        if act is None:
+            abort(404)
+        item = self.record_or_404(pk)
+        back = url_for(f"{self.__class__.__name__}.show", pk=pk)
+        if not self.appbuilder.sm.has_access(act.permission, self.class_permission_name):
+            flash(f"{act.label}: your role may not do this.", "danger")
+            return redirect(safe_next(back))
+        done: list = []
+
+        def attempt():
+            posted = request.form.to_dict()
+            version = posted.pop("version", None)
+            params = act.load(posted, form=True)
+            if version:
+                services.check_version(item, version)
+            done.append(record_actions.run(self.class_permission_name, act, item, params))
+
+        ok = self.attempt(str(item), attempt)
+        if ok:
+            outcome = done[0]
+            if outcome.pending is not None:
+                flash(outcome.pending.get("message", "Sent for approval."), "info")
+            else:
+                flash(act.done(item, outcome.result) if act.done else f"{act.label}: done.", "success")
+                target = act.next_page(item, outcome.result) if act.next_page else None
+                if target:
+                    return redirect(target)
+        return redirect(safe_next(back))
+
+    def attempt(self, label: str, change, done=None) -> bool:
         """A domain action from a page: a refusal flashes the rule's message (the session rolled
         back, nothing written); success flashes `done()` when given."""
         try:
@@ -327,22 +332,25 @@ class OpsModelView(ModelView):
             flash(done(), "success")
         return True
 
-    def _bulk(self, items, fn, verb: str):
-        items = items if isinstance(items, list) else [items]
-        done = 0
+
+def _bulk_method(act: record_actions.RecordAction):
+    def bulk(self, items):
+        items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
+        resource = self.class_permission_name
+        changed = skipped = 0
+        params = act.load({}, form=True)
         for item in items:
-            if item is not None:
-                done += self._attempt(str(item), lambda item=item: fn(item))
-        if done:
-            flash(f"{verb} {done} record(s).", "success")
-        return redirect(request.referrer or url_for(f"{self.__class__.__name__}.list"))
+            if not act.available(item):
+                skipped += 1
+                continue
+            changed += self.attempt(str(item), lambda item=item: record_actions.run(resource, act, item, params))
+        if changed:
+            flash(f"{act.label}: {changed} record(s).", "success")
+        if skipped:
+            flash(f"{act.label}: {skipped} record(s) left as they were (nothing to do).", "info")
+        return redirect(safe_referrer(url_for(f"{self.__class__.__name__}.list")))
 
-    @action(
-        "archive", "Archive", "Archive the selected records? They leave the list and can be restored.", "fa-archive"
+    bulk.__name__ = f"bulk_{act.name}"
+    return fab_action(act.name, act.label, act.confirm or f"{act.label} the selected records?", act.icon, single=False)(
+        bulk
     )
-    def archive(self, items):
-        return self._bulk(items, services.archive, "Archived")
-
-    @action("restore", "Restore", "Restore the selected records?", "fa-undo")
-    def restore(self, items):
-        return self._bulk(items, services.restore, "Restored")

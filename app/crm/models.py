@@ -1,17 +1,19 @@
-"""Clients and their contacts (SPEC §5)."""
+"""The CRM's models (SPEC §5): clients and contacts, leads and deals with their lifecycles, tasks
+and activities. Single-row rules are `normalize()`/`validate()`; lifecycle moves are declared
+(`LEAD_STATUS`, `DEAL_STATUS`, `DEAL_STAGE`) and applied by the flush guard; rules that read
+other rows are `check_rules()`."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import relationship
 
-from app.core.errors import Conflict, Forbidden, invalid
+from app.core.errors import Conflict, invalid
+from app.core.lifecycle import Lifecycle
 from app.core.models import (
     AuditMixin,
     BusinessModel,
@@ -22,15 +24,9 @@ from app.core.models import (
     pending_fk,
     utcnow,
 )
+from app.core.money import DEFAULT_CURRENCY, check_amount, check_currency, format_amount
+from app.core.validators import check_email, check_url
 from app.extensions import db
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL_RE = re.compile(r"^https?://[^\s]+$", re.I)
-
-
-def check_email(value: str | None, field: str = "email") -> None:
-    if value and not EMAIL_RE.match(value):
-        raise invalid(field, "Not a valid email address.")
 
 
 class Client(BusinessModel):
@@ -57,8 +53,7 @@ class Client(BusinessModel):
         if not (self.name or "").strip():
             raise invalid("name", "Required.")
         check_email(self.email)
-        if self.website and not URL_RE.match(self.website):
-            raise invalid("website", "Must start with http:// or https://.")
+        check_url(self.website, "website")
 
     def before_archive(self) -> None:
         refuse_with_open_deals("client", Deal.client_id, self.id, "archive")
@@ -117,42 +112,11 @@ class Contact(BusinessModel):
 
 # ------------------------------------------------------------------ the pipeline (SPEC §5)
 LEAD_STATUSES = ("new", "contacted", "qualified", "lost")
-# status -> the statuses it may move to; lost -> contacted is a rollback (can_rollback_stage)
-LEAD_FLOW: dict[str, tuple[str, ...]] = {
-    "new": ("contacted",),
-    "contacted": ("qualified", "lost"),
-    "lost": ("contacted",),
-}
-LEAD_ROLLBACKS = {("lost", "contacted")}
 LEAD_SOURCES = ("web", "referral", "event", "email", "phone", "partner", "other")
 DEAL_STAGES = ("qualification", "proposal", "negotiation", "closed")
 OPEN_STAGES = DEAL_STAGES[:-1]
 DEAL_STATUSES = ("open", "won", "lost")
 ACTIVITY_KINDS = ("comment", "stage_change", "status_change", "system")
-ROLLBACK = "can_rollback_stage"
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-MAX_AMOUNT = Decimal("999999999999.99")  # numeric(14, 2)
-
-
-def format_amount(amount: Decimal | None, currency: str | None = "") -> str:
-    """12,500.00 EUR — as pages show money."""
-    return f"{Decimal(amount or 0):,.2f} {currency or ''}".strip()
-
-
-def check_amount(value: Any, field: str = "amount") -> Decimal:
-    """A finite decimal within the column's range (NaN, Infinity and 1e400 are refused here, not
-    by the database as a 500)."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise invalid(field, "Not a valid number.") from None
-    if not amount.is_finite():
-        raise invalid(field, "Not a valid number.")
-    if amount < 0:
-        raise invalid(field, "Cannot be negative.")
-    if amount > MAX_AMOUNT:
-        raise invalid(field, f"At most {MAX_AMOUNT:,}.")
-    return amount
 
 
 def _one_of(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -162,12 +126,6 @@ def _one_of(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
 
 def _changed(obj: Any, attr: str) -> bool:
     return sa.inspect(obj).attrs[attr].history.has_changes()
-
-
-def _may_roll_back(resource: str) -> bool:
-    from app.core.scope import capability
-
-    return capability(ROLLBACK, resource)
 
 
 def _log(session, obj: Any, kind: str, body: str, **links: int | None) -> None:
@@ -187,10 +145,66 @@ def _log(session, obj: Any, kind: str, body: str, **links: int | None) -> None:
     )
 
 
+def _lead_moved(session, lead: Lead, changes: dict) -> None:
+    old, new = changes["status"]
+    _log(session, lead, "status_change", f"Status {old} → {new}", lead_id=lead.id, client_id=lead.client_id)
+
+
+def _deal_moved(session, deal: Deal, changes: dict) -> None:
+    """One activity per change, whichever of stage and status moved."""
+    old_stage = changes.get("stage", (deal.stage, deal.stage))[0]
+    if "status" in changes:
+        old_status = changes["status"][0]
+        kind = "status_change"
+        if deal.status == "open":
+            body = f"Reopened in {deal.stage} (was {old_status})"
+        else:
+            body = f"Closed as {deal.status}" + (f" from {old_stage}" if old_stage != "closed" else "")
+    else:
+        kind, body = "stage_change", f"Stage {old_stage} → {deal.stage}"
+    _log(session, deal, kind, body, deal_id=deal.id, client_id=pending_fk(deal, "client_id"))
+
+
+def _lead_locked(lead: Lead) -> str | None:
+    return "This lead was converted into a client; its status is final." if lead.converted_at is not None else None
+
+
+LEAD_STATUS = Lifecycle(
+    "status",
+    LEAD_STATUSES,
+    resource="Lead",
+    moves={"new": ("contacted",), "contacted": ("qualified", "lost"), "lost": ("contacted",)},
+    rollbacks=frozenset({("lost", "contacted")}),
+    initial="new",
+    noun="lead",
+    locked=_lead_locked,
+    record=_lead_moved,
+    refusal=lambda old, new: f"Your role may not take a lead back from {old} to {new}; a manager can.",
+)
+DEAL_STATUS = Lifecycle(
+    "status",
+    DEAL_STATUSES,
+    resource="Deal",
+    moves={"open": ("won", "lost")},
+    rollbacks=frozenset({("won", "open"), ("lost", "open"), ("won", "lost"), ("lost", "won")}),
+    noun="deal",
+    record=_deal_moved,
+    refusal=lambda old, new: "Your role may not reopen a closed deal or change its outcome; a manager can.",
+)
+DEAL_STAGE = Lifecycle(
+    "stage",
+    DEAL_STAGES,  # ordered: forward moves (skipping too) are free, backward ones are rollbacks
+    resource="Deal",
+    noun="deal",
+    record=_deal_moved,
+    refusal=lambda old, new: f"Your role may not move a deal back from {old} to {new}; a manager can.",
+)
+
+
 class Lead(BusinessModel):
     __tablename__ = "lead"
     __owner_column__ = "owner_id"
-    __status_columns__ = ("status",)
+    __lifecycles__ = (LEAD_STATUS,)
     # a conversion created a client, contact and deal: reverting the lead does not undo it
     __not_reverted__ = frozenset({"client_id", "converted_at"})
     __table_args__ = (
@@ -216,39 +230,17 @@ class Lead(BusinessModel):
     converted_at = sa.Column(sa.DateTime)
     activities = relationship("Activity", foreign_keys="Activity.lead_id", lazy="select", cascade="all, delete")
 
-    def validate(self) -> None:
+    def normalize(self) -> None:
         if self.id is None:  # the default of a new lead; an update must name a known status
-            self.status = self.status or "new"
+            self.status = self.status or LEAD_STATUS.states[0]
+
+    def validate(self) -> None:
         if not (self.name or "").strip():
             raise invalid("name", "Required.")
         _one_of("status", self.status, LEAD_STATUSES)
         if self.source and self.source not in LEAD_SOURCES:
             raise invalid("source", f"One of: {', '.join(LEAD_SOURCES)}.")
         check_email(self.email)
-
-    def check_rules(self, session) -> None:
-        """Status moves only along LEAD_FLOW; lost -> contacted needs can_rollback_stage; each
-        move is an activity (and the audit action `status_change`). A lead starts as new."""
-        from app.core import context
-
-        if self.id is None:
-            if self.status != "new" and not context.is_system():  # imports of old leads: system work
-                raise invalid("status", "A new lead starts as new, then moves along new → contacted → qualified.")
-            return
-        if not _changed(self, "status"):
-            return
-        old, new = committed(self, "status"), self.status
-        if new not in LEAD_FLOW.get(old, ()):
-            allowed = ", ".join(LEAD_FLOW.get(old, ())) or "none"
-            raise Conflict(
-                f"A lead cannot go from {old} to {new} (from {old}: {allowed}).",
-                {"status": [f"Cannot go from {old} to {new}."]},
-            )
-        if self.converted_at is not None:
-            raise Conflict("This lead was converted into a client; its status is final.")
-        if (old, new) in LEAD_ROLLBACKS and not _may_roll_back("Lead"):
-            raise Forbidden(f"Moving a lead back from {old} to {new} needs the can_rollback_stage permission.")
-        _log(session, self, "status_change", f"Status {old} → {new}", lead_id=self.id, client_id=self.client_id)
 
     def __repr__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else (self.name or f"Lead {self.id}")
@@ -258,7 +250,7 @@ class Deal(BusinessModel):
     __tablename__ = "deal"
     __lookup_column__ = "title"
     __owner_column__ = "owner_id"
-    __status_columns__ = ("stage", "status")
+    __lifecycles__ = (DEAL_STATUS, DEAL_STAGE)  # status first: a reopen is refused as a reopen
     __table_args__ = (
         *list_order_indexes("deal", "title"),
         # the board's cards (newest first per column); the analytics' GROUP BYs and the board's
@@ -307,64 +299,53 @@ class Deal(BusinessModel):
     def amount_label(self) -> str:
         return format_amount(self.amount, self.currency)
 
-    def validate(self) -> None:
-        """Single-row rules: known values, the closed stage and the status agree (closing as
-        won or lost moves the deal to `closed`; leaving `closed` reopens it), won needs an
-        amount > 0. The database's CHECK constraints back each of them."""
+    def normalize(self) -> None:
+        """Defaults and derived fields: closing as won or lost moves the deal to `closed`;
+        leaving `closed` reopens it; the furthest stage reached; when it closed."""
         if self.id is None:  # the defaults of a new deal; an update must name a known stage/status
-            self.stage = self.stage or "qualification"
-            self.status = self.status or "open"
-        self.currency = (self.currency or "EUR").upper()
-        self.amount = check_amount(0 if self.amount is None else self.amount)
+            self.stage = self.stage or DEAL_STAGES[0]
+            self.status = self.status or DEAL_STATUSES[0]
+            self.currency = self.currency or DEFAULT_CURRENCY
+        if isinstance(self.currency, str):
+            self.currency = self.currency.strip().upper()
+        if self.amount is None:
+            self.amount = 0
+        if self.stage not in DEAL_STAGES or self.status not in DEAL_STATUSES:
+            return  # validate() names the unknown value
+        is_new = self.id is None
+        if self.status != "open" and (is_new or _changed(self, "status")):
+            self.stage = "closed"  # closing
+        elif self.stage != "closed" and not is_new and _changed(self, "stage") and not _changed(self, "status"):
+            self.status = "open"  # leaving `closed` reopens
+        reached = DEAL_STAGES.index(self.stage) if self.status != "lost" else -1
+        if reached > DEAL_STAGES.index(self.furthest_stage or DEAL_STAGES[0]):
+            self.furthest_stage = self.stage
+        self.furthest_stage = self.furthest_stage or DEAL_STAGES[0]
+        if self.status == "open":
+            self.closed_at = None
+        elif self.closed_at is None:
+            self.closed_at = utcnow()
+
+    def validate(self) -> None:
+        """Known values, the closed stage and the status agree, won needs an amount > 0. The
+        database's CHECK constraints back each of them."""
+        amount = check_amount(self.amount)
+        check_currency(self.currency)
         if not (self.title or "").strip():
             raise invalid("title", "Required.")
         if self.client_id is None and self.client is None:
             raise invalid("client", "Required.")
         _one_of("stage", self.stage, DEAL_STAGES)
         _one_of("status", self.status, DEAL_STATUSES)
-        if not CURRENCY_RE.match(self.currency):
-            raise invalid("currency", "A three-letter code such as EUR.")
-        is_new = self.id is None
-        if self.status != "open" and (is_new or _changed(self, "status")):
-            self.stage = "closed"  # closing
-        elif self.stage != "closed" and not is_new and _changed(self, "stage") and not _changed(self, "status"):
-            self.status = "open"  # leaving `closed` reopens
         if self.stage == "closed" and self.status == "open":
             raise invalid("stage", "Close a deal by setting its status to won or lost.")
         if self.status != "open" and self.stage != "closed":
             raise invalid("status", "A won or lost deal is in the closed stage.")
-        if self.status == "won" and self.amount <= 0:
+        if self.status == "won" and amount <= 0:
             raise invalid("amount", "A won deal needs an amount greater than 0.")
-        reached = DEAL_STAGES.index(self.stage) if self.status != "lost" else -1
-        if reached > DEAL_STAGES.index(self.furthest_stage or "qualification"):
-            self.furthest_stage = self.stage
-        self.furthest_stage = self.furthest_stage or "qualification"
-        if self.status == "open":
-            self.closed_at = None
-        elif self.closed_at is None:
-            self.closed_at = utcnow()
 
     def check_rules(self, session) -> None:
-        """Moving back a stage, reopening a closed deal or changing its outcome needs
-        can_rollback_stage (403); every stage or status change writes an activity."""
         self._check_parties(session)
-        if self.id is None or not (_changed(self, "stage") or _changed(self, "status")):
-            return
-        old_stage, old_status = committed(self, "stage"), committed(self, "status")
-        backwards = DEAL_STAGES.index(self.stage) < DEAL_STAGES.index(old_stage)
-        settled = old_status != "open"  # reopening, or won <-> lost
-        if (backwards or settled) and not _may_roll_back("Deal"):
-            what = "Reopening a closed deal" if settled else f"Moving a deal back from {old_stage} to {self.stage}"
-            raise Forbidden(f"{what} needs the can_rollback_stage permission.")
-        if self.status != old_status:
-            kind = "status_change"
-            if self.status == "open":
-                body = f"Reopened in {self.stage} (was {old_status})"
-            else:
-                body = f"Closed as {self.status}" + (f" from {old_stage}" if old_stage != "closed" else "")
-        else:
-            kind, body = "stage_change", f"Stage {old_stage} → {self.stage}"
-        _log(session, self, kind, body, deal_id=self.id, client_id=pending_fk(self, "client_id"))
 
     def _check_parties(self, session) -> None:
         """An open deal's client and contact are not archived (the other half of "no archiving

@@ -10,6 +10,7 @@ from app.core.api import API_METHODS, OpsModelRestApi, domain_errors
 from app.core.interface import OpsInterface
 from app.extensions import db
 from app.projects import services
+from app.projects.columns import INSTANCE, PROJECT
 from app.projects.models import Instance, Project, ProjectMember
 
 
@@ -30,34 +31,7 @@ class ProjectApi(OpsModelRestApi):
     datamodel = OpsInterface(Project)
     method_permission_name = {**API_METHODS, "members": "read", "add_member": "write", "remove_member": "write"}
     include_route_methods = OpsModelRestApi.include_route_methods | {"members", "add_member", "remove_member"}
-    list_columns = [
-        "id",
-        "name",
-        "client.id",
-        "client.name",
-        "member_count",
-        "archived_at",
-        "version",
-        "updated_at",
-    ]
-    computed_columns = {"member_count": Project.member_count_expr}
-    show_columns = [
-        "id",
-        "name",
-        "description",
-        "client.id",
-        "client.name",
-        "member_count",
-        "archived_at",
-        "version",
-        "created_at",
-        "updated_at",
-    ]
-    add_columns = ["name", "description", "client"]
-    edit_columns = add_columns
-    search_columns = ["name", "client", "archived_at"]
-    order_columns = ["id", "name", "updated_at"]
-    base_order = ("name", "asc")
+    columns = PROJECT
 
     @expose("/<int:pk>/members", methods=["GET"])
     @protect()
@@ -68,11 +42,6 @@ class ProjectApi(OpsModelRestApi):
         """Users assigned to the project.
         ---
         get:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
           responses:
             200:
               description: Members
@@ -96,15 +65,6 @@ class ProjectApi(OpsModelRestApi):
         """Assign a user of the organization to the project (201; 200 if already a member).
         ---
         post:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
-          - in: path
-            schema:
-              type: integer
-            name: user_id
           responses:
             201:
               description: Assigned
@@ -130,15 +90,6 @@ class ProjectApi(OpsModelRestApi):
         """Remove a user from the project.
         ---
         delete:
-          parameters:
-          - in: path
-            schema:
-              type: integer
-            name: pk
-          - in: path
-            schema:
-              type: integer
-            name: user_id
           responses:
             200:
               description: Removed
@@ -156,35 +107,4 @@ class InstanceApi(OpsModelRestApi):
     resource_name = "instances"
     class_permission_name = "Instance"
     datamodel = OpsInterface(Instance)
-    list_columns = [
-        "id",
-        "name",
-        "type",
-        "url",
-        "odoo_version",
-        "active",
-        "project.id",
-        "project.name",
-        "archived_at",
-        "version",
-        "updated_at",
-    ]
-    show_columns = [
-        "id",
-        "name",
-        "type",
-        "url",
-        "odoo_version",
-        "active",
-        "project.id",
-        "project.name",
-        "archived_at",
-        "version",
-        "created_at",
-        "updated_at",
-    ]
-    add_columns = ["name", "type", "url", "odoo_version", "active", "project"]
-    edit_columns = add_columns
-    search_columns = ["name", "type", "odoo_version", "active", "project", "archived_at"]
-    order_columns = ["id", "name", "type", "odoo_version", "updated_at"]
-    base_order = ("name", "asc")
+    columns = INSTANCE

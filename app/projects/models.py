@@ -18,10 +18,10 @@ from sqlalchemy.orm import relationship
 from app.core.context import UNSCOPED
 from app.core.errors import Conflict, invalid
 from app.core.models import AssignedScope, AuditMixin, BusinessModel, TenantMixin, list_order_indexes
+from app.core.validators import check_url
 from app.extensions import db
 
 INSTANCE_TYPES = ("PRODUCTION", "STAGING", "DEVELOPMENT")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 ODOO_VERSION_RE = re.compile(r"^\d{1,2}\.\d$")
 # the partial unique index behind "at most one active PRODUCTION instance per project"
 ONE_PRODUCTION_INDEX = "uq_instance_one_active_production"
@@ -177,8 +177,7 @@ class Instance(AssignedScope, BusinessModel):
             raise invalid("project", "Required.")
         if self.type not in INSTANCE_TYPES:
             raise invalid("type", f"Must be one of {', '.join(INSTANCE_TYPES)}.")
-        if self.url and not URL_RE.match(self.url):
-            raise invalid("url", "Must be an http:// or https:// address.")
+        check_url(self.url)
         if self.odoo_version and not ODOO_VERSION_RE.match(self.odoo_version):
             raise invalid("odoo_version", "Must look like 17.0.")
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.core.errors import NotFound, invalid, valid_id
-from app.core.uow import ConstraintMessage, register_constraint_messages, unit_of_work
+from app.core.uow import unit_of_work
 from app.extensions import db
-from app.projects.models import ONE_PRODUCTION_INDEX, Project, ProjectMember
+from app.projects.models import Project, ProjectMember
 
 ONE_PRODUCTION_MESSAGE = (
     "Project already has an active PRODUCTION instance (another was saved at the same time); reload and try again."
-)
-register_constraint_messages(
-    [ConstraintMessage(ONE_PRODUCTION_INDEX, "instance", ("project_id",), ONE_PRODUCTION_MESSAGE)]
 )
 
 

@@ -16,6 +16,7 @@ from app.core.tenancy import Membership
 from app.core.views import VIEW_METHODS, OpsModelView
 from app.extensions import db
 from app.projects import services
+from app.projects.columns import INSTANCE, PROJECT
 from app.projects.models import INSTANCE_TYPES, Instance, Project, ProjectMember
 
 TYPE_BADGES = {"PRODUCTION": "danger", "STAGING": "warning", "DEVELOPMENT": "info"}
@@ -36,32 +37,10 @@ class InstanceView(OpsModelView):
     route_base = "/instances"
     class_permission_name = "Instance"
     datamodel = OpsInterface(Instance)
+    columns = INSTANCE
     list_title = show_title = "Instances"
     add_title, edit_title = "Add instance", "Edit instance"
-    list_columns = ["name", "type", "status", "project", "odoo_version", "url"]
-    show_columns = [
-        "name",
-        "type",
-        "status",
-        "project",
-        "url",
-        "odoo_version",
-        "active",
-        "version",
-        "created_at",
-        "updated_at",
-    ]
-    add_columns = ["name", "type", "project", "url", "odoo_version", "active"]
-    edit_columns = add_columns
-    search_columns = ["name", "type", "odoo_version", "active", "project"]
-    order_columns = ["name", "type", "odoo_version"]
-    base_order = ("name", "asc")
-    label_columns = {"odoo_version": "Odoo version", "url": "URL", "status": "Status"}
     formatters_columns = {"type": type_badge, "status": status_badge}
-    description_columns = {
-        "active": "At most one active PRODUCTION instance per project.",
-        "odoo_version": "For example 17.0",
-    }
     add_form_extra_fields = {
         "type": SelectField("Type", choices=[(t, t.title()) for t in INSTANCE_TYPES], default="DEVELOPMENT"),
         # FAB would make a NOT NULL boolean "required", which refuses an unticked box
@@ -76,16 +55,9 @@ class ProjectView(OpsModelView):
     datamodel = OpsInterface(Project)
     method_permission_name = {**VIEW_METHODS, "add_member": "write", "remove_member": "write"}
     show_template = "opshub/project_show.html"
+    columns = PROJECT
     list_title = show_title = "Projects"
     add_title, edit_title = "Add project", "Edit project"
-    list_columns = ["name", "client", "member_count"]
-    show_columns = ["name", "client", "description", "member_count", "version", "created_at", "updated_at"]
-    add_columns = ["name", "client", "description"]
-    edit_columns = add_columns
-    search_columns = ["name", "client"]
-    order_columns = ["name"]
-    base_order = ("name", "asc")
-    label_columns = {"member_count": "Members"}
     related_views = [InstanceView]
     related_inline = True  # the instances under the project's details, not behind a tab
 
@@ -118,7 +90,7 @@ class ProjectView(OpsModelView):
     @expose("/members/<int:pk>/add", methods=["POST"])
     @has_access
     def add_member(self, pk: int):
-        project = self._item_or_404(pk)
+        project = self.record_or_404(pk)
         try:
             user_id = int(request.form.get("user_id", ""))
         except ValueError:
@@ -135,7 +107,7 @@ class ProjectView(OpsModelView):
     @expose("/members/<int:pk>/remove/<int:user_id>", methods=["POST"])
     @has_access
     def remove_member(self, pk: int, user_id: int):
-        project = self._item_or_404(pk)
+        project = self.record_or_404(pk)
         try:
             services.remove_member(project, user_id)
             flash("Member removed from the project.", "success")

@@ -26,6 +26,7 @@ $(function () {
   var token = board.find("input[name=csrf_token]").first().val();
   var dragged = null;
   function post(action, field, value) {
+    if (!action) { return; }
     var form = $("<form method='post' class='hidden'></form>").attr("action", action);
     form.append($("<input type='hidden' name='csrf_token'>").val(token));
     form.append($("<input type='hidden'>").attr("name", field).val(value));
@@ -51,13 +52,18 @@ $(function () {
     if (dragged.hasClass("deal-card")) {
       if (column === dragged.data("stage")) { return; }
       if (column === "closed") {
-        post("/deals/close/" + dragged.data("deal-id"), "status", "won");
+        post(dragged.data("close-url"), "status", "won");
       } else {
-        post("/deals/move/" + dragged.data("deal-id"), "stage", column);
+        post(dragged.data("move-url"), "stage", column);
       }
     } else if (column !== dragged.data("status")) {
-      post("/leads/status/" + dragged.data("lead-id"), "status", column);
+      post(dragged.data("transition-url"), "to", column);
     }
     dragged = null;
   });
+});
+
+/* Forms that ask before they act: data-confirm="Archive this record?" (no inline handlers). */
+$(document).on("submit", "form[data-confirm]", function (e) {
+  if (!window.confirm($(this).data("confirm"))) { e.preventDefault(); }
 });

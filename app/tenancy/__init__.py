@@ -1,0 +1,1 @@
+"""Organizations and members: registration, member management, the organization switcher."""

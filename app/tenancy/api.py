@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
 from app.core import context, tenancy
-from app.core.api import domain_errors, json_body
+from app.core.actions import capabilities
+from app.core.api import OpsBaseApi, domain_errors, json_body
 from app.core.errors import MAX_ID, NotFound
 from app.core.security import current_capabilities
 from app.core.tenancy import Membership
@@ -41,7 +42,7 @@ def _org_json(org) -> dict | None:
     return {"id": org.id, "name": org.name, "slug": org.slug} if org is not None else None
 
 
-class MeApi(BaseApi):
+class MeApi(OpsBaseApi):
     resource_name = "me"
     openapi_spec_tag = "Me"
 
@@ -76,10 +77,11 @@ class MeApi(BaseApi):
             organizations=[{**_org_json(m.organization), "role": m.role.name} for m in tenancy.memberships_of(user.id)],
             roles=sorted(r.name for r in roles),
             capabilities=current_capabilities(),
+            actions=capabilities(),
         )
 
 
-class SessionApi(BaseApi):
+class SessionApi(OpsBaseApi):
     """Logout for API clients: revokes the presented access token (and refresh token if sent)."""
 
     resource_name = "security"
@@ -109,7 +111,7 @@ class SessionApi(BaseApi):
         return self.response(200, message="Logged out")
 
 
-class OrganizationApi(BaseApi):
+class OrganizationApi(OpsBaseApi):
     resource_name = "organizations"
     openapi_spec_tag = "Organizations"
     class_permission_name = "Membership"

@@ -48,8 +48,8 @@ def e2e_app(tmp_path_factory):
     import flask_migrate
 
     from app import create_app
+    from app.core.seed import seed_demo
     from app.extensions import db
-    from app.seed import seed_demo
     from config import TestConfig
 
     db_file = tmp_path_factory.mktemp("e2e-db") / "opshub-e2e.db"
@@ -82,14 +82,14 @@ def _skip_fsync(engine) -> None:
 def _cheap_password_hashes():
     """Seed the demo accounts with fast pbkdf2 hashes instead of scrypt (~2 s saved). Logging in
     still goes through the app's normal password check, which reads the method from the hash."""
-    import app.seed
+    import app.core.seed
 
-    original = app.seed.generate_password_hash
-    app.seed.generate_password_hash = lambda password: original(password, method="pbkdf2:sha256:1000")
+    original = app.core.seed.generate_password_hash
+    app.core.seed.generate_password_hash = lambda password: original(password, method="pbkdf2:sha256:1000")
     try:
         yield
     finally:
-        app.seed.generate_password_hash = original
+        app.core.seed.generate_password_hash = original
 
 
 @pytest.fixture(scope="session")

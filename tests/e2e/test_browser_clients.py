@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from app.seed import DEMO_CLIENTS
+from app.crm.seed import DEMO_CLIENTS
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -137,7 +137,7 @@ def test_admin_adds_archives_restores_a_client_and_reads_its_history_without_lea
     # restore it from its show page
     row_for(page, NEW_CLIENT["name"]).locator("a[href*='/clients/show/']").first.click()
     expect(page).to_have_url(re.compile(rf"/clients/show/{pk}$"))
-    page.locator("#archived-banner button:has-text('Restore')").click()
+    page.click("#restore-btn")
     expect(page.locator("#archived-banner")).to_have_count(0)
     expect(page.locator("#archive-btn")).to_be_visible()
     assert_no_error_flash(page)

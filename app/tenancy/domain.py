@@ -1,0 +1,20 @@
+"""Tenancy's pages and APIs: the organization switcher, /api/v1/me, API logout, registration and
+member management. (Organizations and memberships themselves are the platform's:
+app/core/tenancy.py.)"""
+
+from __future__ import annotations
+
+from app.core.registry import Domain, Page
+from app.core.roles import READ
+from app.tenancy import seed
+from app.tenancy.api import MeApi, OrganizationApi, SessionApi
+from app.tenancy.views import OrgSwitchView
+
+DOMAIN = Domain(
+    name="tenancy",
+    label="Organizations",
+    pages=(Page(OrgSwitchView),),
+    apis=(MeApi, SessionApi, OrganizationApi),
+    grants={"Manager": {"Membership": READ}},
+    seed=seed.seed,
+)
