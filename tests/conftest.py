@@ -6,12 +6,28 @@ TEST_DATABASE_URL selects the engine (PostgreSQL in CI); by default a SQLite fil
 
 from __future__ import annotations
 
+import contextvars
 import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from config import TestConfig
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in an application context of its own, as in production — not in the
+    test's, which would let a request see another's `g`, identity caches and session state."""
+
+    def open(self, *args, **kwargs):
+        from flask.globals import _cv_app
+
+        def run():
+            _cv_app.set(None)
+            return super(FreshContextClient, self).open(*args, **kwargs)
+
+        return contextvars.copy_context().run(run)
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -45,6 +61,7 @@ def app(tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = url
 
     application = create_app(Config)
+    application.test_client_class = FreshContextClient
     with application.app_context():
         upgrade()
         sync_permissions()

@@ -48,11 +48,9 @@ def test_concurrent_puts_on_the_same_version_let_exactly_one_win(app, org):
     barrier = threading.Barrier(4)
 
     def put(phone):
-        with app.test_client() as c:
-            barrier.wait()
-            results.append(
-                c.put(f"/api/v1/clients/{pk}", json={"phone": phone, "version": 1}, headers=headers).status_code
-            )
+        c = app.test_client()
+        barrier.wait()
+        results.append(c.put(f"/api/v1/clients/{pk}", json={"phone": phone, "version": 1}, headers=headers).status_code)
 
     threads = [threading.Thread(target=put, args=(str(i),)) for i in range(4)]
     for t in threads:

@@ -4,7 +4,8 @@ server as the user types (20 rows at a time), instead of FAB's select that loads
 from __future__ import annotations
 
 from markupsafe import Markup, escape
-from wtforms import Field, ValidationError
+from wtforms import Field
+from wtforms.validators import StopValidation
 
 from app.extensions import db
 
@@ -46,4 +47,5 @@ class RemoteSelectField(Field):
 
     def pre_validate(self, form):
         if self._raw and self.data is None:
-            raise ValidationError("Not found in this organization.")
+            # StopValidation: DataRequired would otherwise replace this with "This field is required."
+            raise StopValidation("Not found in this organization.")
