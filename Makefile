@@ -6,7 +6,7 @@ export FLASK_APP := run.py
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: venv install migrate seed run test test-sqlite test-pg e2e screenshots bench bench-quick lint format clean
+.PHONY: venv install migrate seed run test test-exhaustive test-sqlite test-pg e2e screenshots bench bench-quick lint format clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,10 @@ run: seed
 # The whole suite; TEST_DATABASE_URL selects the engine (default: in-memory SQLite).
 test: install
 	$(BIN)/pytest -q
+
+# The slow, exhaustive walks (every route with garbage as every seeded role), apart from `make test`.
+test-exhaustive: install
+	$(BIN)/pytest -q -m exhaustive
 
 test-sqlite: install
 	TEST_DATABASE_URL= $(BIN)/pytest -q

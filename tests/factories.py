@@ -156,18 +156,25 @@ def page_login(client, user: User) -> None:
     assert resp.status_code == 302 and "/login" not in resp.headers["Location"], resp.data[:500]
 
 
-def versions_of(model, pk: int):
-    """[(operation_type, username)] of a record's versions, oldest first."""
+def versions_of(model, pk: int, *, with_tx: bool = False):
+    """[(operation_type, username)] of a record's versions, oldest first (and the transaction id
+    with `with_tx`)."""
     from sqlalchemy_continuum import version_class
 
     from app.core.versioning import transaction_model
 
     V = version_class(model)
     Tx = transaction_model()
+    columns = [V.operation_type, User.username, *([V.transaction_id] if with_tx else [])]
     return db.session.execute(
-        sa.select(V.operation_type, User.username)
+        sa.select(*columns)
         .join(Tx, Tx.id == V.transaction_id)
         .outerjoin(User, User.id == Tx.user_id)
         .where(V.id == pk)
         .order_by(V.transaction_id)
     ).all()
+
+
+def acting(user: User | None, org: Organization):
+    """Act as `user` (or nobody) in `org`, as system work: for setting up a test's rows."""
+    return context.acting_as(user.id if user is not None else None, org.id, system=True)

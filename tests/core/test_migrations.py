@@ -31,7 +31,7 @@ def test_each_engine_gets_its_search_indexes():
 def test_nothing_calls_create_all_at_start_up():
     import pathlib
 
-    root = pathlib.Path(__file__).resolve().parent.parent
+    root = pathlib.Path(__file__).resolve().parents[2]
     sources = [p.read_text() for p in (root / "app").rglob("*.py")] + [(root / "run.py").read_text()]
     assert not any("create_all(" in s for s in sources)
 
