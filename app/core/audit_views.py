@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, request
+import sqlalchemy as sa
+from flask import current_app, g, request
 from flask_appbuilder import BaseView
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 
 from app.core import context
-from app.core.api import domain_errors
-from app.core.audit import ACTIONS, audit_query, changes_for
+from app.core.api import OpsBaseApi, domain_errors
+from app.core.audit import ACTIONS, AuditRecord, audit_query, changes_for
 from app.core.errors import Invalid
 from app.extensions import db
 
@@ -38,8 +39,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         raise Invalid(f"{name}: not an integer", {name: ["Must be an integer."]}) from None
 
 
-def audit_page() -> tuple[int | None, list[dict], bool]:
-    """Read filters from the query string; return (count or None, entries, has_more)."""
+def audit_page(*, with_count: bool = False) -> tuple[int, int, list[dict], bool, int | None]:
+    """Read filters from the query string; return (page, page size used, entries, has_more and,
+    `with_count`, the capped count of every matching entry)."""
     action = request.args.get("action") or None
     if action and action not in ACTIONS:
         raise Invalid("action: unknown", {"action": [f"One of: {', '.join(ACTIONS)}."]})
@@ -56,6 +58,7 @@ def audit_page() -> tuple[int | None, list[dict], bool]:
         date_from=_parse_date("date_from"),
         date_to=_parse_date("date_to"),
     )
+    count = capped_count(stmt) if with_count else None
     rows = db.session.execute(stmt.offset(page * page_size).limit(page_size + 1)).all()
     has_more = len(rows) > page_size
     rows = rows[:page_size]
@@ -73,10 +76,19 @@ def audit_page() -> tuple[int | None, list[dict], bool]:
         }
         for rec, issued_at, username in rows
     ]
-    return page, entries, has_more
+    return page, page_size, entries, has_more, count
 
 
-class AuditApi(BaseApi):
+def capped_count(stmt) -> int:
+    """Exact up to OPSHUB_COUNT_CAP entries, then the cap (as every list counts)."""
+    cap = current_app.config["OPSHUB_COUNT_CAP"]
+    limited = stmt.with_only_columns(AuditRecord.id).order_by(None).limit(cap + 1).subquery()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(limited))
+    g._opshub_count_exact = count <= cap
+    return min(count, cap)
+
+
+class AuditApi(OpsBaseApi):
     resource_name = "audit"
     class_permission_name = "Audit"
     method_permission_name = {"get_list": "view_audit"}
@@ -99,10 +111,12 @@ class AuditApi(BaseApi):
             403:
               $ref: '#/components/responses/403'
         """
-        page, entries, has_more = audit_page()
-        count = page * int(request.args.get("page_size", 25) or 25) + len(entries)
+        page, page_size, entries, has_more, count = audit_page(with_count=True)
         resp = self.response(200, count=count, has_more=has_more, result=entries)
         resp.headers["X-Page"] = str(page)
+        resp.headers["X-Page-Size"] = str(page_size)
+        resp.headers["X-Total-Count"] = str(count)
+        resp.headers["X-Total-Count-Exact"] = "true" if g.get("_opshub_count_exact", True) else "false"
         return resp
 
 
@@ -120,7 +134,7 @@ class AuditView(BaseView):
 
         error = None
         try:
-            page, entries, has_more = audit_page()
+            page, _, entries, has_more, _ = audit_page()
         except DomainError as exc:
             page, entries, has_more, error = 0, [], False, exc.message
         return self.render_template(

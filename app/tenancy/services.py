@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core import context
+from app.core.context import UNSCOPED
 from app.core.errors import Conflict, Invalid
 from app.core.tenancy import Membership, Organization, membership_for
+from app.core.uow import unit_of_work
 from app.extensions import db
 
 # ------------------------------------------------------------------ registration and members
@@ -43,8 +45,6 @@ def register_organization(
     from flask_appbuilder.security.sqla.models import User
     from werkzeug.security import generate_password_hash
 
-    from app.core.uow import unit_of_work
-
     sm = current_app.appbuilder.sm
     if sm.find_user(username=username) is not None:
         raise Conflict("Username already taken.", {"username": ["Already taken."]})
@@ -74,8 +74,6 @@ def register_organization(
 
 
 def add_member(organization_id: int, user_id: int, role_id: int) -> Membership:
-    from app.core.uow import unit_of_work
-
     if membership_for(user_id, organization_id) is not None:
         raise Conflict("Already a member.", {"user_id": ["Already a member."]})
     with unit_of_work(action="permission_change") as s:
@@ -84,16 +82,34 @@ def add_member(organization_id: int, user_id: int, role_id: int) -> Membership:
     return m
 
 
-def change_member_role(membership: Membership, role_id: int) -> Membership:
-    from app.core.uow import unit_of_work
+def _keep_an_administrator(membership: Membership, new_role_id: int | None) -> None:
+    """An organization keeps at least one member with the role Admin: demoting or removing the
+    last one is refused (409). The organization's Admin memberships are locked first, so that two
+    admins demoting each other at once cannot both succeed."""
+    admin_role = current_app.appbuilder.sm.find_role(OWNER_ROLE)
+    if admin_role is None or membership.role_id != admin_role.id or new_role_id == admin_role.id:
+        return
+    admins = db.session.scalars(
+        sa.select(Membership.id)
+        .where(Membership.organization_id == membership.organization_id, Membership.role_id == admin_role.id)
+        .with_for_update()
+        .execution_options(**{UNSCOPED: True})
+    ).all()
+    if len(admins) <= 1:
+        raise Conflict(
+            "An organization needs at least one administrator: give another member the Admin role first.",
+            {"role": ["The last administrator of the organization."]},
+        )
 
+
+def change_member_role(membership: Membership, role_id: int) -> Membership:
     with unit_of_work(action="permission_change"):
+        _keep_an_administrator(membership, role_id)
         membership.role_id = role_id
     return membership
 
 
 def remove_member(membership: Membership) -> None:
-    from app.core.uow import unit_of_work
-
     with unit_of_work(action="permission_change") as s:
+        _keep_an_administrator(membership, None)
         s.delete(membership)

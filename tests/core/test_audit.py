@@ -142,3 +142,17 @@ def test_adding_and_removing_members_are_permission_changes(client, org):
     client.delete(f"/api/v1/organizations/{org.id}/members/{newcomer.id}", headers=h)
     entries = [e for e in _audit(client, h, resource="Membership", page_size=100)["result"]]
     assert [e["action"] for e in entries][:2] == ["permission_change", "permission_change"]
+
+
+def test_the_audit_apis_count_is_the_number_of_matching_entries_whatever_the_page(client, org):
+    admin = f.make_user(org, "Admin", admin=True)
+    for _ in range(3):
+        f.make_client(org, admin)
+    h = f.auth(admin, org)
+    first = client.get("/api/v1/audit/?resource=Client", headers=h)
+    assert first.get_json()["count"] == 3 == len(first.get_json()["result"])
+    # a page beyond the end, with a page size above the cap (100): the same count, nothing listed
+    beyond = client.get("/api/v1/audit/?resource=Client&page=1&page_size=500", headers=h)
+    body = beyond.get_json()
+    assert (body["count"], body["result"], beyond.headers["X-Page-Size"]) == (3, [], "100")
+    assert beyond.headers["X-Total-Count"] == "3"

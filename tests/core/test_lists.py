@@ -146,3 +146,47 @@ def test_the_html_list_says_when_the_count_is_capped(app, client, org):
     finally:
         app.config["OPSHUB_COUNT_CAP"] = 10_000
     assert 'id="count-capped"' in page and "More than 2 records match" in page
+
+
+def test_show_archived_is_this_requests_own_even_while_another_request_runs(app, org):
+    """No request state on the shared view objects: a default list running while another
+    request shows archived rows neither hides them from it nor sees them itself."""
+    import threading
+
+    from app.core.interface import OpsInterface
+    from app.core.services import archive
+
+    user = f.make_user(org, "Manager")
+    f.make_client(org, user, name="Kept Ltd")
+    gone = f.make_client(org, user, name="Gone Ltd")
+    with f.acting(None, org):
+        archive(gone)
+    pages: dict[str, str] = {}
+    original = OpsInterface.query
+    gate = threading.Event()
+
+    def query(self, *args, **kwargs):
+        from flask import request
+
+        if "include_archived" not in request.args and not gate.is_set():
+            gate.set()  # the default list is inside its query: run the other request now
+
+            def other():
+                c = app.test_client()
+                f.page_login(c, user)
+                pages["archived"] = c.get("/clients/list/?include_archived=1").data.decode()
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join()
+        return original(self, *args, **kwargs)
+
+    client = app.test_client()
+    f.page_login(client, user)
+    OpsInterface.query = query
+    try:
+        pages["default"] = client.get("/clients/list/").data.decode()
+    finally:
+        OpsInterface.query = original
+    assert "Gone Ltd" in pages["archived"] and "Kept Ltd" in pages["archived"]
+    assert "Gone Ltd" not in pages["default"] and "Kept Ltd" in pages["default"]

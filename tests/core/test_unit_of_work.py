@@ -145,3 +145,33 @@ def test_attempt_is_only_for_dry_runs(org):
         pass
     with pytest.raises(RuntimeError), unit_of_work(), dry_run():
         pass
+
+
+class _Orig(Exception):
+    def __init__(self, text: str, constraint: str | None = None):
+        super().__init__(text)
+        if constraint is not None:
+            self.diag = type("Diag", (), {"constraint_name": constraint})()
+
+
+def _integrity(text: str, constraint: str | None = None):
+    from sqlalchemy.exc import IntegrityError
+
+    return IntegrityError("INSERT ...", {}, _Orig(text, constraint))
+
+
+def test_a_constraint_message_answers_only_its_own_constraint():
+    from app.core.uow import GENERIC_CONFLICT, integrity_message
+    from app.projects.services import ONE_PRODUCTION_MESSAGE
+
+    # declared by the projects domain, registered when the registry installed it
+    assert integrity_message(_integrity("UNIQUE constraint failed: instance.project_id")) == ONE_PRODUCTION_MESSAGE
+    assert integrity_message(_integrity("duplicate key", "uq_instance_one_active_production")) == ONE_PRODUCTION_MESSAGE
+    # the same column in another constraint is not the one-PRODUCTION rule, and no database text leaks
+    for text, constraint in [
+        ("NOT NULL constraint failed: instance.project_id", None),
+        ("FOREIGN KEY constraint failed", None),
+        ('insert or update on table "instance" violates foreign key constraint', "fk_instance_project_id_project"),
+        ("UNIQUE constraint failed: instance.project_id, instance.name", None),
+    ]:
+        assert integrity_message(_integrity(text, constraint)) == GENERIC_CONFLICT
