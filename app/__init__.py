@@ -36,7 +36,7 @@ def _load_domains(app: Flask) -> None:
     """Core's own models, then the installed domains (OPSHUB_DOMAINS): their models, mappers
     configured (Continuum builds its version classes), their declarations; each domain's
     `templates/` folder joins the template search path."""
-    from app.core import audit, security, tenancy  # noqa: F401  (the platform's own models)
+    from app.core import audit, numbering, security, tenancy  # noqa: F401  (the platform's own models)
     from app.core.registry import load_domains
 
     packages = list(app.config["OPSHUB_DOMAINS"])
