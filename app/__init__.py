@@ -181,6 +181,8 @@ def _register_hooks(app: Flask) -> None:
 
         return {"opshub_orgs": opshub_orgs, "opshub_active_org": opshub_active_org}
 
+    app.jinja_env.tests["startingwith"] = lambda value, prefix: str(value).startswith(prefix)
+
     @app.template_filter("combine_page")
     def _combine_page(args: dict, page: int) -> str:
         return urlencode({**args, "page": page})

@@ -47,7 +47,7 @@ from app.core import services
 from app.core.columns import Columns
 from app.core.compat import RestApiInternals, request_local_filters
 from app.core.errors import MAX_ID, BadRequest, DomainError, Invalid, valid_id
-from app.core.filters import NotArchived, member_pickers
+from app.core.filters import NotArchived, member_pickers, with_quick_search
 from app.core.history import plain
 from app.core.models import require_declared_columns
 from app.core.uow import unit_of_work
@@ -216,6 +216,7 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
         self.add_query_rel_fields = {**rels, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rels, **(self.edit_query_rel_fields or {})}
         super().__init__()
+        self.quick_search_columns = self.columns.quick_columns(self.datamodel.obj) if self.columns else ()
 
     def _load(self, schema, body: dict, instance=None):
         """Load `body` through a fresh copy of `schema`. Related ids must be integers: the
@@ -279,13 +280,15 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
         return self.datamodel.get(pk, self._base_filters)
 
     def _list_base_filters(self):
+        """The base filters, minus archived rows unless asked, plus the search box's term."""
         if request.args.get("include_archived") in ("1", "true", "yes"):
-            return self._base_filters
-        cached = self.__dict__.get("_not_archived_filters")
-        if cached is None:
-            cached = self._base_filters.copy().add_filter_list([["id", NotArchived, None]])
-            self._not_archived_filters = cached
-        return cached
+            base = self._base_filters
+        else:
+            base = self.__dict__.get("_not_archived_filters")
+            if base is None:  # built once per view: the same for every request
+                base = self._base_filters.copy().add_filter_list([["id", NotArchived, None]])
+                self._not_archived_filters = base
+        return with_quick_search(base, self.datamodel, self.quick_search_columns, request.args.get("search"))
 
     # ------------------------------------------------------------ list
     @expose("/", methods=["GET"])
@@ -314,6 +317,12 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
             name: include_archived
             schema:
               type: boolean
+          - in: query
+            name: search
+            description: the search box's term ("contains", over the resource's search columns)
+            schema:
+              type: string
+              maxLength: 200
           responses:
             200:
               description: Items from Model

@@ -44,6 +44,19 @@ class Columns:
     # list columns the API computes in SQL (name -> a correlated scalar subquery); the model
     # has a property of the same name for the pages
     computed: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+    # the text columns the list's search box looks in ("contains"); default: the text columns
+    # among `search`
+    quick: tuple[str, ...] | None = None
+    # comma-separated text the pages show as chips
+    chips: tuple[str, ...] = ("tags",)
+
+    def quick_columns(self, model: type) -> tuple[str, ...]:
+        if self.quick is not None:
+            return self.quick
+        columns = sa.inspect(model).columns
+        return tuple(
+            c for c in self.search if c in columns and isinstance(columns[c].type, sa.String) and c not in self.computed
+        )
 
     # ---------------------------------------------------------------- pages
     def page_attributes(self) -> dict[str, Any]:

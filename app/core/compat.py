@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import flash, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.fieldwidgets import DatePickerWidget, DateTimePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
@@ -25,6 +26,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from sqlalchemy_continuum import versioning_manager
 from sqlalchemy_continuum.unit_of_work import UnitOfWork
+from wtforms.widgets import html_params
 
 from app.core.errors import DomainError
 
@@ -65,6 +67,20 @@ def request_local_filters(shared):
     filters = copy.copy(shared)
     filters.filters, filters.values = [], []
     return filters
+
+
+# ------------------------------------------------------------------ FAB's date widgets
+def _date_input_keeping_what_was_typed(self, field, **kwargs):
+    """FAB's date pickers render `field.data`, which is None after a value that does not parse:
+    the form came back with its error and the typed "2026-13-45" silently gone. Render what was
+    typed (`_value()`), as every WTForms widget does."""
+    kwargs.setdefault("id", field.id)
+    kwargs.setdefault("name", field.name)
+    return Markup(self.data_template % {"text": html_params(type="text", value=field._value() or "", **kwargs)})
+
+
+DatePickerWidget.__call__ = _date_input_keeping_what_was_typed
+DateTimePickerWidget.__call__ = _date_input_keeping_what_was_typed
 
 
 # ------------------------------------------------------------------ ModelView (pages)
@@ -124,6 +140,7 @@ class ModelViewInternals(ModelView):
             actions=actions,
             filters=filters,
             modelview_name=self.__class__.__name__,
+            **self.list_extras(rows, filters),
             **kw,
         )
         return widgets
@@ -277,6 +294,8 @@ def continuum_scratch(uow: UnitOfWork, key: str) -> dict:
 # ------------------------------------------------------------------ what the test checks
 # (owner, attribute, the parameters we rely on, or None for a plain attribute)
 PRIVATE_SYMBOLS: list[tuple[object, str, tuple[str, ...] | None]] = [
+    (DatePickerWidget, "data_template", None),
+    (DateTimePickerWidget, "data_template", None),
     (ModelView, "_list", ("self",)),
     (ModelView, "_get_search_widget", ("self", "form", "exclude_cols", "widgets")),
     (

@@ -1,10 +1,12 @@
-"""A form field for a relation to a (possibly huge) tenant table: a select2 box that searches the
-server as the user types (20 rows at a time), instead of FAB's select that loads every row."""
+"""Form fields: a relation to a (possibly huge) tenant table as a select2 box that searches the
+server as the user types (20 rows at a time, narrowed by the form's other choices where the
+target depends on them), instead of FAB's select that loads every row; and styled choices."""
 
 from __future__ import annotations
 
+from flask_appbuilder.fieldwidgets import Select2Widget
 from markupsafe import Markup, escape
-from wtforms import Field
+from wtforms import Field, SelectField
 from wtforms.validators import StopValidation
 
 from app.extensions import db
@@ -17,19 +19,22 @@ class RemoteSelectWidget:
         if current is not None:
             option = f'<option value="{escape(current.id)}" selected>{escape(str(current))}</option>'
         blank = "" if field.flags.required else '<option value=""></option>'
+        depends = f' data-depends-on="{escape(field.depends_on)}"' if field.depends_on else ""
         return Markup(
             f'<select id="{escape(field.id)}" name="{escape(field.name)}" class="form-control opshub-remote-select" '
-            f'data-endpoint="{escape(field.endpoint)}" data-placeholder="Type to search…">{blank}{option}</select>'
+            f'data-endpoint="{escape(field.endpoint)}"{depends} data-placeholder="Type to search…">'
+            f"{blank}{option}</select>"
         )
 
 
 class RemoteSelectField(Field):
     widget = RemoteSelectWidget()
 
-    def __init__(self, label=None, validators=None, model=None, endpoint="", **kwargs):
+    def __init__(self, label=None, validators=None, model=None, endpoint="", depends_on=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.model = model
         self.endpoint = endpoint
+        self.depends_on = depends_on  # the form field whose choice narrows this one (a deal's client)
         self._raw = None
 
     def process_formdata(self, valuelist):
@@ -49,3 +54,8 @@ class RemoteSelectField(Field):
         if self._raw and self.data is None:
             # StopValidation: DataRequired would otherwise replace this with "This field is required."
             raise StopValidation("Not found in this organization.")
+
+
+def choice_field(label: str, choices: list[tuple[str, str]], default: str | None = None, **kwargs) -> SelectField:
+    """A styled select for an enum-like column (stage, status, currency, type)."""
+    return SelectField(label, choices=choices, default=default, widget=Select2Widget(), **kwargs)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+import sqlalchemy as sa
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
@@ -26,11 +27,13 @@ from app.core import history as history_service
 from app.core import services
 from app.core.columns import Columns
 from app.core.compat import ModelViewInternals, fill_filters_from_request, request_local_filters
-from app.core.errors import DomainError
+from app.core.errors import DomainError, valid_id
 from app.core.fields import RemoteSelectField
-from app.core.filters import NotArchived, member_pickers
+from app.core.filters import NotArchived, member_pickers, with_quick_search
 from app.core.models import TenantMixin, require_declared_columns
+from app.core.scope import capability, may_change
 from app.core.uow import unit_of_work
+from app.core.widgets import OpsAddFormWidget, OpsFormWidget, OpsListWidget
 from app.extensions import db
 
 VIEW_METHODS = {
@@ -47,18 +50,38 @@ VIEW_METHODS = {
 }
 MAX_PAGE_SIZE = 100
 EMPTY = Markup('<span class="text-muted">—</span>')
+YES, NO = Markup('<span class="bool-yes" title="Yes">✓</span>'), Markup('<span class="bool-no" title="No">—</span>')
 
 
-def _readable_value(formatter=None):
-    """Lists and detail pages show an empty value as a dash (FAB prints "None") and a timestamp
-    to the minute (FAB prints microseconds); a column's own formatter sees the rest."""
+LONG_TEXT = 120  # characters a list cell shows before it folds (the full text on hover)
+
+
+def _chips(value) -> Markup:
+    tags = [t.strip() for t in str(value).split(",") if t.strip()]
+    return Markup("").join(Markup('<span class="tag-chip">{}</span>').format(t) for t in tags) or EMPTY
+
+
+def _readable_value(formatter=None, chips: bool = False):
+    """Lists and detail pages show an empty value as a dash (FAB prints "None"), a timestamp to
+    the minute (FAB prints microseconds), a yes/no as ✓/—, tags as chips, and a long text folded
+    to its first lines with the whole on hover; a column's own formatter sees the rest."""
 
     def render(value):
-        if value is None:
+        if value is None or value == "":
             return EMPTY
+        if formatter is not None:
+            return formatter(value)
+        if isinstance(value, bool):
+            return Markup(
+                '<span class="bool-yes" title="Yes">✓</span>' if value else '<span class="bool-no" title="No">—</span>'
+            )
         if isinstance(value, datetime):
             return value.strftime("%Y-%m-%d %H:%M")
-        return formatter(value) if formatter is not None else value
+        if chips:
+            return _chips(value)
+        if isinstance(value, str) and len(value) > LONG_TEXT:
+            return Markup('<span class="cell-long" title="{}">{}</span>').format(value, value)
+        return value
 
     return render
 
@@ -90,6 +113,9 @@ class OpsModelView(ModelViewInternals):
     method_permission_name = VIEW_METHODS
     show_template = "opshub/show.html"
     list_template = "opshub/list.html"
+    list_widget = OpsListWidget
+    add_widget = OpsAddFormWidget
+    edit_widget = OpsFormWidget
     page_size = 25
     edit_form_extra_fields = {"version": HiddenField()}
     related_inline = False  # related lists under the detail instead of in tabs
@@ -124,20 +150,45 @@ class OpsModelView(ModelViewInternals):
         self.add_form_query_rel_fields = {**rels, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rels, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rels, **(self.search_form_query_rel_fields or {})}
+        self._picker_depends = self._dependent_pickers(remote)
+        for col, (parent, _fk) in self._picker_depends.items():
+            remote[col].depends_on = parent
         self._remote_columns = remote
         self.add_form_extra_fields = {**remote, **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**remote, **(self.edit_form_extra_fields or {})}
-        # FAB's search widget would load the whole related table into a dropdown
-        if self.search_columns:
-            self.search_columns = [c for c in self.search_columns if c not in remote]
+        # filter by a parent with the same searching picker (FAB's would load the whole table)
+        self.search_form_extra_fields = {
+            col: RemoteSelectField(field.args[0], model=field.kwargs["model"], endpoint=field.kwargs["endpoint"])
+            for col, field in remote.items()
+            if col in (self.search_columns or ())
+        } | (self.search_form_extra_fields or {})
         if self.edit_columns and "version" not in self.edit_columns:
             self.edit_columns = [*self.edit_columns, "version"]
         own = dict(self.formatters_columns or {})
+        chips = set(self.columns.chips) if self.columns else set()
         self.formatters_columns = {
-            col: _readable_value(own.get(col)) for col in {*self.list_columns, *self.show_columns}
+            col: _readable_value(own.get(col), chips=col in chips) for col in {*self.list_columns, *self.show_columns}
         }
         super().__init__(**kwargs)
         self._not_archived = self._base_filters.copy().add_filter_list([["id", NotArchived, None]])
+        self.quick_search_columns = self.columns.quick_columns(self.datamodel.obj) if self.columns else ()
+
+    def _dependent_pickers(self, remote: dict) -> dict[str, tuple[str, str]]:
+        """picker -> (the form's other picker it depends on, its foreign key): a deal's contact
+        picker offers only the chosen client's contacts; a task's deal picker, the client's deals."""
+        out = {}
+        for col, field in remote.items():
+            target = field.kwargs["model"]
+            for rel in sa.inspect(target).relationships:
+                if rel.direction.name != "MANYTOONE":
+                    continue
+                parent = next(
+                    (c for c, f in remote.items() if c != col and f.kwargs["model"] is rel.mapper.class_), None
+                )
+                if parent is not None:
+                    out[col] = (parent, next(iter(rel.local_columns)).key)
+                    break
+        return out
 
     # ------------------------------------------------------------ request-local state
     def request_filters(self, disallow_if_not_in_search: bool = True):
@@ -147,8 +198,26 @@ class OpsModelView(ModelViewInternals):
     def show_archived(self) -> bool:
         return request.args.get("include_archived") in ("1", "true", "yes")
 
+    def search_term(self) -> str:
+        return (request.args.get("search") or "").strip()[:200]
+
     def request_base_filters(self):
-        return self._base_filters if self.show_archived() else self._not_archived
+        base = self._base_filters if self.show_archived() else self._not_archived
+        return with_quick_search(base, self.datamodel, self.quick_search_columns, self.search_term())
+
+    def list_extras(self, rows, filters) -> dict:
+        """What the list widget shows beside FAB's values: archived rows, the rows the user may
+        change (the owner rule decides the edit and delete buttons), each row's name."""
+        pk = self.datamodel.get_pk_name()
+        everything = capability("can_edit_all", self.class_permission_name)
+        return {
+            "archived_pks": {getattr(r, pk) for r in rows if getattr(r, "archived_at", None) is not None},
+            "editable_pks": {getattr(r, pk) for r in rows if everything or may_change(r)},
+            "labels": {getattr(r, pk): str(r) for r in rows},
+            "active_search": self.search_term(),
+            "active_filters": bool(filters.filters),
+            "clear_url": request.path + ("?include_archived=1" if self.show_archived() else ""),
+        }
 
     def bounded_page_size(self, page_size) -> int:
         return max(1, min(int(page_size or self.page_size), MAX_PAGE_SIZE))
@@ -161,7 +230,13 @@ class OpsModelView(ModelViewInternals):
         return item
 
     def render_template(self, template, **kwargs):
-        kwargs.setdefault("show_archived", self.show_archived() if request else False)
+        if request:
+            kwargs.setdefault("show_archived", self.show_archived())
+            kwargs.setdefault("search_term", self.search_term())
+            kwargs.setdefault("can_search", bool(self.quick_search_columns))
+            kwargs.setdefault(
+                "search_hint", ", ".join(str(self.label_columns.get(c, c)).lower() for c in self.quick_search_columns)
+            )
         return super().render_template(template, **kwargs)
 
     # ------------------------------------------------------------ remote selects
@@ -180,7 +255,13 @@ class OpsModelView(ModelViewInternals):
             page = max(1, min(int(request.args.get("page", 1)), 1000))
         except ValueError:
             page = 1
-        stmt = model.lookup_query(term).limit(21).offset((page - 1) * 20)
+        stmt = model.lookup_query(term)
+        depends = self._picker_depends.get(col)
+        if depends is not None:
+            parent = request.args.get(depends[0], "")
+            if parent.isdigit() and valid_id(int(parent)):
+                stmt = stmt.where(getattr(model, depends[1]) == int(parent))
+        stmt = stmt.limit(21).offset((page - 1) * 20)
         rows = list(db.session.scalars(stmt).unique())
         return jsonify(
             results=[{"id": r.id, "text": str(r)} for r in rows[:20]],
@@ -199,6 +280,11 @@ class OpsModelView(ModelViewInternals):
         if not placed or exc.status == 409:
             flash(exc.message, "danger")
 
+    @property
+    def noun(self) -> str:
+        """What one record is called in messages ("Client")."""
+        return self.class_permission_name
+
     def save_new(self, form) -> None:
         item = self.datamodel.obj()
         with db.session.no_autoflush:
@@ -207,7 +293,8 @@ class OpsModelView(ModelViewInternals):
         with unit_of_work() as session:
             session.add(item)
         self.post_add(item)
-        flash(self.add_row_message, "success")
+        g._opshub_saved_pk = item.id
+        flash(f"{self.noun} “{item}” created.", "success")
 
     def save_edit(self, item, form) -> None:
         services.check_version(item, form.version.data)
@@ -218,17 +305,38 @@ class OpsModelView(ModelViewInternals):
         with unit_of_work():
             pass
         self.post_update(item)
-        flash(self.edit_row_message, "success")
+        g._opshub_saved_pk = item.id
+        flash(f"{self.noun} “{item}” saved.", "success")
 
     def delete_record(self, item) -> None:
+        label = str(item)
         try:
             self.pre_delete(item)
             services.delete(item)
             self.post_delete(item)
-            flash(self.delete_row_message, "success")
+            flash(f"{self.noun} “{label}” deleted.", "success")
         except DomainError:
             db.session.rollback()
             raise
+
+    # after a save: to the saved record (or a new form with "Save and add another"); after a
+    # delete: to the list
+    def post_add_redirect(self):
+        if request.form.get("_save_and_add"):
+            return redirect(url_for(f"{self.__class__.__name__}.add"))
+        return self._to_saved()
+
+    def post_edit_redirect(self):
+        return self._to_saved()
+
+    def post_delete_redirect(self):
+        return redirect(url_for(f"{self.__class__.__name__}.list"))
+
+    def _to_saved(self):
+        pk = g.get("_opshub_saved_pk")
+        if pk is None:
+            return redirect(self.get_redirect())
+        return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
 
     # ------------------------------------------------------------ show + history
     @expose("/show/<pk>", methods=["GET"])
@@ -237,11 +345,15 @@ class OpsModelView(ModelViewInternals):
         item = self.record_or_404(pk)
         widgets = self._show(pk)
         sm = self.appbuilder.sm
+        changeable = may_change(item)
         return self.render_template(
             self.show_template,
             pk=pk,
             item=item,
-            title=self.show_title,
+            title=str(item),
+            resource_label=self.show_title,
+            can_edit_record=changeable and sm.has_access("can_write", self.class_permission_name),
+            can_delete_record=changeable and sm.has_access("can_delete", self.class_permission_name),
             widgets=widgets,
             related_views=self._related_views,
             history=history_service.humanize(db.session, type(item), history_service.history_for(db.session, item)),

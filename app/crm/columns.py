@@ -12,6 +12,7 @@ CLIENT = Columns(
     order=("name", "email", "phone", "updated_at"),
     base_order=("name", "asc"),
     descriptions={"owner": "The account manager responsible for this client."},
+    quick=("name", "email", "tags"),
 )
 
 CONTACT = Columns(
@@ -21,6 +22,7 @@ CONTACT = Columns(
     search=("first_name", "last_name", "email", "client"),
     order=("first_name", "last_name", "email"),
     base_order=("last_name", "asc"),
+    quick=("first_name", "last_name", "email"),
 )
 
 LEAD = Columns(
@@ -32,6 +34,7 @@ LEAD = Columns(
     order=("name", "company", "status", "updated_at"),
     base_order=("name", "asc"),
     labels={"client": "Converted into", "converted_at": "Converted"},
+    quick=("name", "company", "email"),
     descriptions={"status": "new → contacted → qualified or lost; taking a lost lead back is for managers."},
 )
 
@@ -60,6 +63,7 @@ DEAL = Columns(
         "status": "Closing as won needs an amount greater than 0; a closed deal is in the closed stage.",
     },
     shown_as={"amount": "amount_label"},
+    quick=("title",),
     api_only=frozenset({"currency", "furthest_stage"}),
 )
 
@@ -71,4 +75,5 @@ TASK = Columns(
     order=("title", "due_date", "updated_at"),
     base_order=("due_date", "asc"),
     labels={"due_date": "Due"},
+    quick=("title",),
 )

@@ -8,9 +8,10 @@ from datetime import date
 
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from markupsafe import Markup
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField
 
 from app.core import context
+from app.core.fields import choice_field
 from app.core.interface import OpsInterface
 from app.core.money import currency_choices
 from app.core.views import OpsModelView
@@ -87,9 +88,9 @@ class DealView(OpsModelView):
     add_title, edit_title = "Add deal", "Edit deal"
     formatters_columns = {"stage": lambda v: badge(v, STAGE_CSS), "status": badge}
     add_form_extra_fields = {
-        "stage": SelectField("Stage", choices=_choices(DEAL_STAGES), default="qualification"),
-        "status": SelectField("Status", choices=_choices(DEAL_STATUSES), default="open"),
-        "currency": SelectField("Currency", choices=currency_choices(), default="EUR"),
+        "stage": choice_field("Stage", choices=_choices(DEAL_STAGES), default="qualification"),
+        "status": choice_field("Status", choices=_choices(DEAL_STATUSES), default="open"),
+        "currency": choice_field("Currency", choices=currency_choices(), default="EUR"),
     }
     edit_form_extra_fields = add_form_extra_fields
     related_views = [TaskView]
@@ -109,10 +110,10 @@ class LeadView(OpsModelView):
     list_title = show_title = "Leads"
     add_title, edit_title = "Add lead", "Edit lead"
     formatters_columns = {"status": badge}
-    add_form_extra_fields = {"source": SelectField("Source", choices=[("", "—"), *_choices(LEAD_SOURCES)])}
+    add_form_extra_fields = {"source": choice_field("Source", choices=[("", "—"), *_choices(LEAD_SOURCES)])}
     edit_form_extra_fields = {
         **add_form_extra_fields,
-        "status": SelectField("Status", choices=_choices(LEAD_STATUSES)),
+        "status": choice_field("Status", choices=_choices(LEAD_STATUSES)),
     }
 
 

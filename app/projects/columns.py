@@ -13,6 +13,7 @@ PROJECT = Columns(
     order=("name", "updated_at"),
     base_order=("name", "asc"),
     labels={"member_count": "Members"},
+    quick=("name",),
     computed={"member_count": Project.member_count_expr},
 )
 
@@ -29,5 +30,6 @@ INSTANCE = Columns(
         "odoo_version": "For example 17.0",
     },
     page_only=frozenset({"status"}),
+    quick=("name", "url"),
     api_only=frozenset({"active"}),
 )

@@ -8,9 +8,10 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
 from markupsafe import Markup
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField
 
 from app.core.errors import DomainError
+from app.core.fields import choice_field
 from app.core.interface import OpsInterface
 from app.core.tenancy import Membership
 from app.core.views import VIEW_METHODS, OpsModelView
@@ -42,7 +43,7 @@ class InstanceView(OpsModelView):
     add_title, edit_title = "Add instance", "Edit instance"
     formatters_columns = {"type": type_badge, "status": status_badge}
     add_form_extra_fields = {
-        "type": SelectField("Type", choices=[(t, t.title()) for t in INSTANCE_TYPES], default="DEVELOPMENT"),
+        "type": choice_field("Type", choices=[(t, t.title()) for t in INSTANCE_TYPES], default="DEVELOPMENT"),
         # FAB would make a NOT NULL boolean "required", which refuses an unticked box
         "active": BooleanField("Active", default=True),
     }

@@ -1,21 +1,48 @@
-/* Remote selects: search the server as the user types (see app/core/fields.py). */
-$(function () {
-  $(".opshub-remote-select").each(function () {
-    var el = $(this);
-    el.select2({
-      theme: "bootstrap",
-      allowClear: !el.prop("required"),
-      placeholder: el.data("placeholder") || "",
-      minimumInputLength: 0,
-      ajax: {
-        url: el.data("endpoint"),
-        dataType: "json",
-        delay: 200,
-        data: function (params) { return { term: params.term || "", page: params.page || 1 }; },
-        processResults: function (data) { return data; }
-      }
-    });
+/* Date fields keep what was typed: the server says what is wrong with it (a picker that "fixes"
+   2026-13-45 into another date, or clears it, would change or lose the input silently). Set
+   before FAB's ab.js initialises its pickers on document ready. */
+if ($.fn.datepicker) { $.fn.datepicker.defaults.forceParse = false; }
+
+/* Remote selects: search the server as the user types (see app/core/fields.py). A picker that
+   depends on another (a deal's contact on its client) sends the other's value and is cleared
+   when it changes. Pickers added later (a filter row of the search form) get the same. */
+function opshubRemoteSelect(el) {
+  el = $(el);
+  if (el.data("select2")) { return; }
+  var form = el.closest("form");
+  var dependsOn = el.data("depends-on");
+  el.select2({
+    theme: "bootstrap",
+    allowClear: !el.prop("required"),
+    placeholder: el.data("placeholder") || "",
+    minimumInputLength: 0,
+    ajax: {
+      url: el.data("endpoint"),
+      dataType: "json",
+      delay: 200,
+      data: function (params) {
+        var args = { term: params.term || "", page: params.page || 1 };
+        if (dependsOn) { args[dependsOn] = form.find("[name='" + dependsOn + "']").val() || ""; }
+        return args;
+      },
+      processResults: function (data) { return data; }
+    }
   });
+  if (dependsOn) {
+    form.on("change", "[name='" + dependsOn + "']", function () { el.val(null).trigger("change"); });
+  }
+}
+$(function () {
+  $(".opshub-remote-select").each(function () { opshubRemoteSelect(this); });
+  if (window.MutationObserver) {
+    new MutationObserver(function (mutations) {
+      mutations.forEach(function (m) {
+        $(m.addedNodes).find(".opshub-remote-select").addBack(".opshub-remote-select").each(function () {
+          opshubRemoteSelect(this);
+        });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
 });
 
 /* Pipeline board: drag a card to another column. The drop posts the same form as the card's
@@ -66,4 +93,11 @@ $(function () {
 /* Forms that ask before they act: data-confirm="Archive this record?" (no inline handlers). */
 $(document).on("submit", "form[data-confirm]", function (e) {
   if (!window.confirm($(this).data("confirm"))) { e.preventDefault(); }
+});
+
+/* "/" focuses the list's search box (unless typing in a field already). */
+$(document).on("keydown", function (e) {
+  if (e.key !== "/" || $(e.target).is("input, textarea, select, [contenteditable]")) { return; }
+  var box = $("#search-box");
+  if (box.length) { e.preventDefault(); box.trigger("focus").trigger("select"); }
 });

@@ -1,0 +1,22 @@
+"""OpsHub's page widgets (FAB renders pages through widgets): the list with per-row buttons that
+respect the owner rule, archived badges and long values kept in bounds; the form with "Save
+and add another"."""
+
+from __future__ import annotations
+
+from flask_appbuilder.widgets import FormWidget, ListWidget
+
+
+class OpsListWidget(ListWidget):
+    template = "opshub/widgets/list.html"
+
+
+class OpsFormWidget(FormWidget):
+    template = "opshub/widgets/form.html"
+
+
+class OpsAddFormWidget(OpsFormWidget):
+    """The add form: also "Save and add another"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(is_add=True, **kwargs)
