@@ -104,12 +104,12 @@ def audit_query(
             else AuditRecord.organization_id == organization_id
         )
     )
-    if user:
-        stmt = stmt.where(User.username == user)
+    if user:  # people type names as they like: "Staff" finds staff
+        stmt = stmt.where(sa.func.lower(User.username) == user.strip().lower())
     if action:
         stmt = stmt.where(AuditRecord.action == action)
     if resource:
-        stmt = stmt.where(AuditRecord.resource == resource)
+        stmt = stmt.where(sa.func.lower(AuditRecord.resource) == resource.strip().lower())
     if date_from:
         stmt = stmt.where(Tx.issued_at >= date_from)
     if date_to:

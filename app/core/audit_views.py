@@ -120,6 +120,32 @@ class AuditApi(OpsBaseApi):
         return resp
 
 
+def readable_entries(entries: list[dict]) -> list[dict]:
+    """The page's entries with readable changes and a link to each record."""
+    from flask import url_for
+
+    from app.core.history import model_for_resource
+    from app.core.readable import Readable
+    from app.core.registry import registry
+
+    readable = Readable(db.session)
+    models = {e["resource"]: model_for_resource(e["resource"]) for e in entries}
+    for e in entries:
+        if models[e["resource"]] is not None:
+            readable.collect(models[e["resource"]], e["changes"])
+    readable.resolve()
+    out = []
+    for e in entries:
+        model = models[e["resource"]]
+        resource = registry.resource_for_model(model) if model is not None else None
+        link = None
+        if resource is not None and resource.view is not None and e["record_id"] and e["action"] != "delete":
+            link = url_for(f"{resource.view.__name__}.show", pk=e["record_id"])
+        changes = readable.render(model, e["changes"]) if model is not None else []
+        out.append({**e, "link": link, "readable": changes})
+    return out
+
+
 class AuditView(BaseView):
     route_base = "/audit"
     class_permission_name = "Audit"
@@ -137,6 +163,7 @@ class AuditView(BaseView):
             page, _, entries, has_more, _ = audit_page()
         except DomainError as exc:
             page, entries, has_more, error = 0, [], False, exc.message
+        entries = readable_entries(entries)
         return self.render_template(
             "opshub/audit.html",
             entries=entries,

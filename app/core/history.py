@@ -51,7 +51,7 @@ def diff(model: type, old: Any, new: Any) -> dict[str, list[Any]]:
         after = None if deleted else getattr(new, field, None)
         if deleted and old is None:
             before = getattr(new, field, None)
-        if before != after:
+        if before != after and not (before in (None, "") and after in (None, "")):
             changes[field] = [plain(before), plain(after)]
     return changes
 
@@ -98,26 +98,16 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
 
 
 def humanize(session: Session, model: type, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For people: user foreign keys shown as usernames (`owner_id: 3` -> `owner: mia`)."""
-    from flask_appbuilder.security.sqla.models import User
+    """For people: field labels, related records and users by name (with a link), and no entry
+    that changed nothing a person can see (a save that altered no field)."""
+    from app.core.readable import Readable
 
-    user_fields = {
-        col.key
-        for col in sa.inspect(model).columns
-        if any(fk.column.table.name == "ab_user" for fk in col.foreign_keys)
-    }
-    ids = {v for e in entries for f, pair in e["changes"].items() if f in user_fields for v in pair if v}
-    names = dict(session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
-    out = []
-    for e in entries:
-        changes = {}
-        for field, pair in e["changes"].items():
-            if field in user_fields:
-                changes[field.removesuffix("_id")] = [names.get(v, v) if v else v for v in pair]
-            else:
-                changes[field] = pair
-        out.append({**e, "changes": changes})
-    return out
+    readable = Readable(session)
+    kept = [e for e in entries if e["changes"] or e["operation"] not in ("update", "revert")]
+    for e in kept:
+        readable.collect(model, e["changes"])
+    readable.resolve()
+    return [{**e, "changes": readable.render(model, e["changes"])} for e in kept]
 
 
 def revert(session: Session, obj: BusinessModel, transaction_id: int) -> BusinessModel:

@@ -142,6 +142,14 @@ def _check_lengths(obj) -> None:
             raise Invalid(f"{column.key}: too long", {column.key: [f"At most {length} characters."]})
 
 
+def _blank_to_null(obj) -> None:
+    """An empty text in a nullable column is no value: a form saved with an empty Notes stores
+    NULL, so saving it unchanged changes nothing (no version, no "— → (blank)" in history)."""
+    for column in sa.inspect(type(obj)).columns:
+        if column.nullable and isinstance(column.type, sa.String) and getattr(obj, column.key, None) == "":
+            setattr(obj, column.key, None)
+
+
 def may_change(obj) -> bool:
     """The owner rule below, read ahead for a page's buttons: may the acting user change this
     row as it is saved?"""
@@ -186,6 +194,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
     for obj in list(session.new):
         if not isinstance(obj, TenantMixin):
             continue
+        _blank_to_null(obj)
         if obj.organization_id is None:
             obj.organization_id = org_id
         elif not system and org_id is not None and obj.organization_id != org_id:
@@ -201,7 +210,10 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, True)
     for obj in list(session.dirty):
-        if not isinstance(obj, TenantMixin) or not session.is_modified(obj, include_collections=False):
+        if not isinstance(obj, TenantMixin):
+            continue
+        _blank_to_null(obj)
+        if not session.is_modified(obj, include_collections=False):
             continue
         state = sa.inspect(obj)
         if state.attrs.organization_id.history.has_changes():

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.utils.base import is_safe_redirect_url
 from markupsafe import Markup
@@ -170,6 +171,12 @@ class OpsModelView(ModelViewInternals):
             col: _readable_value(own.get(col), chips=col in chips) for col in {*self.list_columns, *self.show_columns}
         }
         super().__init__(**kwargs)
+        for form in (self.add_form, self.edit_form, self.search_form):
+            for field in vars(form).values():  # FAB's relation selects show "__None" for no choice
+                if isinstance(getattr(field, "field_class", None), type) and issubclass(
+                    field.field_class, QuerySelectField
+                ):
+                    field.kwargs["blank_text"] = "—"
         self._not_archived = self._base_filters.copy().add_filter_list([["id", NotArchived, None]])
         self.quick_search_columns = self.columns.quick_columns(self.datamodel.obj) if self.columns else ()
 

@@ -17,10 +17,14 @@ from flask_appbuilder.security.sqla.models import User
 
 from app.core import context
 from app.core.audit import AuditRecord, audit_query, changes_for
+from app.core.history import model_for_resource
+from app.core.readable import Readable
 from app.crm.models import Activity, Client, Deal, Lead, Task
 from app.extensions import db
 
 LIMIT = 60
+DERIVED = ("furthest_stage", "closed_at")  # follow from the stage and status
+MOVES = ("stage", "status")
 LABELS = {"Client": "client", "Deal": "deal", "Lead": "lead", "Task": "task"}
 
 
@@ -32,7 +36,7 @@ class Entry:
     user: str | None
     resource: str | None = None
     record_id: int | None = None
-    changes: dict[str, list[Any]] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def order(self) -> tuple:
@@ -71,14 +75,28 @@ def _versions(records: dict[str, list[int]], names: dict[tuple[str, int], str]) 
         return []
     rows = db.session.execute(audit_query(context.current_org_id()).where(sa.or_(*wanted)).limit(LIMIT)).all()
     changes = changes_for(db.session, [rec for rec, _, _ in rows])
-    out = []
+    readable = Readable(db.session)
+    kept = []
     for rec, issued_at, username in rows:
-        label = names.get((rec.resource, rec.record_id)) or f"#{rec.record_id}"
-        text = f"{rec.action.replace('_', ' ')} · {LABELS.get(rec.resource, rec.resource)} {label}"
         # a creation lists every field: the record itself says it better; edits show their diff
         fields = {} if rec.action == "create" else changes.get(rec.id, {})
-        fields = {k: v for k, v in fields.items() if k not in ("furthest_stage", "closed_at")}
-        out.append(Entry(issued_at, "version", text, username, rec.resource, rec.record_id, fields))
+        fields = {k: v for k, v in fields.items() if k not in DERIVED}
+        if rec.action == "status_change":
+            # the move is the activity's line: the version adds only the other fields it changed
+            fields = {k: v for k, v in fields.items() if k not in MOVES}
+            if not fields:
+                continue
+        model = model_for_resource(rec.resource)
+        if model is not None:
+            readable.collect(model, fields)
+        kept.append((rec, issued_at, username, fields, model))
+    readable.resolve()
+    out = []
+    for rec, issued_at, username, fields, model in kept:
+        label = names.get((rec.resource, rec.record_id)) or f"#{rec.record_id}"
+        text = f"{rec.action.replace('_', ' ')} · {LABELS.get(rec.resource, rec.resource)} {label}"
+        shown = readable.render(model, fields) if model is not None else []
+        out.append(Entry(issued_at, "version", text, username, rec.resource, rec.record_id, shown))
     return out
 
 
