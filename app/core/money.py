@@ -72,3 +72,9 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 def format_amount(amount: Decimal | None, currency: str | None = "") -> str:
     """12,500.00 EUR — as pages show money."""
     return f"{Decimal(amount or 0):,.2f} {currency or ''}".strip()
+
+
+def money_by_currency(amounts: dict[str, Any], empty: str = "—") -> str:
+    """ "1,200.00 EUR · 300.00 USD": each currency's own total, never summed across them."""
+    shown = [format_amount(Decimal(str(v)), c) for c, v in sorted(amounts.items()) if Decimal(str(v))]
+    return " · ".join(shown) or empty

@@ -3,6 +3,7 @@ that return a handful of rows whatever the table's size; Python only arranges th
 
 Scope: the query-level tenant filter (app/core/scope.py) adds the organization, as for every ORM
 query. Archived deals are left out. Filters: `owner_id` and a date range on the creation date.
+Amounts are per currency (grouped by it, rounded to its minor unit): never added across currencies.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.core.errors import invalid, valid_id
+from app.core.money import round_money
 from app.crm.models import DEAL_STAGES, DEAL_STATUSES, LEAD_STATUSES, Deal, Lead, Task
 from app.extensions import db
-
-CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,19 @@ class DealFilter:
         }
 
 
-def money(value) -> str:
-    return str(Decimal(value or 0).quantize(CENTS))
+Amounts = dict[str, Decimal]  # currency -> sum: amounts of different currencies are never added
+
+
+def money(value, currency: str = "EUR") -> str:
+    return str(round_money(Decimal(value or 0), currency))
+
+
+def amounts_json(amounts: Amounts) -> dict[str, str]:
+    return {currency: money(amount, currency) for currency, amount in sorted(amounts.items())}
+
+
+def add_amount(into: Amounts, currency: str, amount) -> None:
+    into[currency] = into.get(currency, Decimal(0)) + Decimal(amount or 0)
 
 
 def _ratio(part: int | Decimal, whole: int | Decimal) -> float | None:
@@ -78,51 +89,67 @@ def _ratio(part: int | Decimal, whole: int | Decimal) -> float | None:
 
 def summary_statement(flt: DealFilter) -> sa.Select:
     return (
-        sa.select(Deal.status, sa.func.count(), sa.func.coalesce(sa.func.sum(Deal.amount), 0))
+        sa.select(Deal.status, Deal.currency, sa.func.count(), sa.func.coalesce(sa.func.sum(Deal.amount), 0))
         .where(*flt.where())
-        .group_by(Deal.status)
+        .group_by(Deal.status, Deal.currency)
     )
 
 
 def deal_summary(flt: DealFilter) -> dict:
-    """Count and amount per status, win rate (won / closed), average won amount, average deal
-    size (all deals) and the open pipeline's value."""
-    rows = {status: (count, amount) for status, count, amount in db.session.execute(summary_statement(flt))}
-    by_status = [
-        {"status": s, "count": rows.get(s, (0, 0))[0], "amount": money(rows.get(s, (0, 0))[1])} for s in DEAL_STATUSES
-    ]
-    won_count, won_amount = rows.get("won", (0, 0))
-    lost_count = rows.get("lost", (0, 0))[0]
-    total_count = sum(c for c, _ in rows.values())
-    total_amount = sum((Decimal(a) for _, a in rows.values()), Decimal(0))
+    """Count and amounts (per currency) per status, win rate (won / closed), average won amount
+    and average deal size per currency, and the open pipeline's value per currency."""
+    counts = dict.fromkeys(DEAL_STATUSES, 0)
+    amounts: dict[str, Amounts] = {s: {} for s in DEAL_STATUSES}
+    per_currency: dict[str, int] = {}
+    won_per_currency: dict[str, int] = {}
+    for status, currency, count, amount in db.session.execute(summary_statement(flt)):
+        counts[status] += count
+        add_amount(amounts[status], currency, amount)
+        per_currency[currency] = per_currency.get(currency, 0) + count
+        if status == "won":
+            won_per_currency[currency] = won_per_currency.get(currency, 0) + count
+    total: Amounts = {}
+    for status in DEAL_STATUSES:
+        for currency, amount in amounts[status].items():
+            add_amount(total, currency, amount)
     return {
         "filters": flt.as_dict(),
-        "by_status": by_status,
-        "total": {"count": total_count, "amount": money(total_amount)},
-        "win_rate": _ratio(won_count, won_count + lost_count),
-        "average_won_amount": money(Decimal(won_amount) / won_count) if won_count else None,
-        "average_deal_size": money(total_amount / total_count) if total_count else None,
-        "pipeline_value": money(rows.get("open", (0, 0))[1]),
+        "by_status": [{"status": s, "count": counts[s], "amounts": amounts_json(amounts[s])} for s in DEAL_STATUSES],
+        "total": {"count": sum(counts.values()), "amounts": amounts_json(total)},
+        "win_rate": _ratio(counts["won"], counts["won"] + counts["lost"]),
+        "average_won_amount": amounts_json(
+            {c: a / won_per_currency[c] for c, a in amounts["won"].items() if won_per_currency.get(c)}
+        ),
+        "average_deal_size": amounts_json({c: a / per_currency[c] for c, a in total.items() if per_currency.get(c)}),
+        "pipeline_value": amounts_json(amounts["open"]),
     }
 
 
 def funnel_statement(flt: DealFilter) -> sa.Select:
     return (
-        sa.select(Deal.stage, Deal.furthest_stage, sa.func.count(), sa.func.coalesce(sa.func.sum(Deal.amount), 0))
+        sa.select(
+            Deal.stage,
+            Deal.furthest_stage,
+            Deal.currency,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(Deal.amount), 0),
+        )
         .where(*flt.where())
-        .group_by(Deal.stage, Deal.furthest_stage)
+        .group_by(Deal.stage, Deal.furthest_stage, Deal.currency)
     )
 
 
 def deal_funnel(flt: DealFilter) -> dict:
-    """Per stage: the deals in it now (count, amount) and the deals that reached it (a won deal
-    reached every stage; a lost one, the stage it was lost in); conversion from each stage to
-    the next = reached(next) / reached(this). The last step's `reached` counts won deals."""
-    now: dict[str, list] = {s: [0, Decimal(0)] for s in DEAL_STAGES}
+    """Per stage: the deals in it now (count, amounts per currency) and the deals that reached
+    it (a won deal reached every stage; a lost one, the stage it was lost in); conversion from
+    each stage to the next = reached(next) / reached(this). The last step's `reached` counts won
+    deals."""
+    now_count = dict.fromkeys(DEAL_STAGES, 0)
+    now_amounts: dict[str, Amounts] = {s: {} for s in DEAL_STAGES}
     reached = dict.fromkeys(DEAL_STAGES, 0)
-    for stage, furthest, count, amount in db.session.execute(funnel_statement(flt)):
-        now[stage][0] += count
-        now[stage][1] += Decimal(amount)
+    for stage, furthest, currency, count, amount in db.session.execute(funnel_statement(flt)):
+        now_count[stage] += count
+        add_amount(now_amounts[stage], currency, amount)
         for s in DEAL_STAGES[: DEAL_STAGES.index(furthest) + 1]:
             reached[s] += count
     stages = []
@@ -131,8 +158,8 @@ def deal_funnel(flt: DealFilter) -> dict:
         stages.append(
             {
                 "stage": stage,
-                "count": now[stage][0],
-                "amount": money(now[stage][1]),
+                "count": now_count[stage],
+                "amounts": amounts_json(now_amounts[stage]),
                 "reached": reached[stage],
                 "conversion_to_next": _ratio(reached[nxt], reached[stage]) if nxt else None,
             }

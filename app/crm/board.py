@@ -6,8 +6,6 @@ API."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask import request, url_for
 from flask_appbuilder import BaseView
@@ -16,7 +14,7 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.core import actions as record_actions
 from app.core import context
-from app.core.money import format_amount
+from app.core.money import money_by_currency
 from app.core.registry import registry
 from app.crm import analytics
 from app.crm.models import DEAL_STAGES, LEAD_STATUSES, OPEN_STAGES, Deal, Lead
@@ -76,7 +74,7 @@ class PipelineView(BaseView):
             lead_columns=lead_columns(mine) if sm.has_access("can_read", "Lead") else None,
             card_buttons=card_buttons,
             cap=BOARD_CAP,
-            money=format_amount,
+            money=money_by_currency,
         )
 
 
@@ -95,18 +93,20 @@ def _cards(model, group_col, value: str, mine: bool) -> list:
 def deal_columns(mine: bool = False) -> list[dict]:
     """Column totals from the analytics' own GROUP BYs (covering indexes), cards per column."""
     flt = analytics.DealFilter(owner_id=context.current_user_id() if mine else None)
-    totals: dict[str, tuple[int, Decimal]] = {}
-    for stage, _furthest, count, amount in db.session.execute(analytics.funnel_statement(flt)):
-        seen = totals.get(stage, (0, Decimal(0)))
-        totals[stage] = (seen[0] + count, seen[1] + Decimal(amount))
-    won = Decimal(0)
-    for status, _count, amount in db.session.execute(analytics.summary_statement(flt)):
-        won = Decimal(amount) if status == "won" else won
+    counts = dict.fromkeys(DEAL_STAGES, 0)
+    amounts: dict[str, analytics.Amounts] = {s: {} for s in DEAL_STAGES}
+    for stage, _furthest, currency, count, amount in db.session.execute(analytics.funnel_statement(flt)):
+        counts[stage] += count
+        analytics.add_amount(amounts[stage], currency, amount)
+    won: analytics.Amounts = {}
+    for status, currency, _count, amount in db.session.execute(analytics.summary_statement(flt)):
+        if status == "won":
+            analytics.add_amount(won, currency, amount)
     return [
         {
             "key": stage,
-            "count": totals.get(stage, (0, 0))[0],
-            "amount": totals.get(stage, (0, Decimal(0)))[1],
+            "count": counts[stage],
+            "amounts": amounts[stage],  # per currency: never added together
             "won": won if stage == "closed" else None,
             "cards": _cards(Deal, Deal.stage, stage, mine),
         }

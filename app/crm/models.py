@@ -257,9 +257,18 @@ class Deal(BusinessModel):
         # column totals read only the two covering indexes below, their filters (owner, creation
         # date) included
         active_index("ix_deal_active_stage", "organization_id", "stage", "updated_at", "id"),
-        active_index("ix_deal_active_status_amount", "organization_id", "status", "amount", "owner_id", "created_at"),
         active_index(
-            "ix_deal_active_funnel", "organization_id", "stage", "furthest_stage", "amount", "owner_id", "created_at"
+            "ix_deal_active_status_amount", "organization_id", "status", "currency", "amount", "owner_id", "created_at"
+        ),
+        active_index(
+            "ix_deal_active_funnel",
+            "organization_id",
+            "stage",
+            "furthest_stage",
+            "currency",
+            "amount",
+            "owner_id",
+            "created_at",
         ),
         sa.Index("ix_deal_owner_id", "owner_id", "status"),
         sa.Index("ix_deal_client_id", "client_id", "status"),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.core import context
 from app.core.charts import bars
+from app.core.money import money_by_currency
 from app.core.registry import Widget
 from app.crm import analytics
 from app.crm.models import Client, Contact
@@ -36,15 +37,21 @@ def _contacts() -> dict:
 
 
 def _pipeline_value() -> dict:
-    return {"summary": analytics.deal_summary(analytics.DealFilter())}
+    summary = analytics.deal_summary(analytics.DealFilter())
+    return {"summary": summary, "value": money_by_currency(summary["pipeline_value"], "0")}
 
 
 def _deal_status() -> dict:
     summary = analytics.deal_summary(analytics.DealFilter())
     return {
         "summary": summary,
+        "average_won": money_by_currency(summary["average_won_amount"]),
+        "average_size": money_by_currency(summary["average_deal_size"]),
         "bars": bars(
-            [(r["status"], r["count"], f"{r['count']:,} · {float(r['amount']):,.0f}") for r in summary["by_status"]],
+            [
+                (r["status"], r["count"], f"{r['count']:,} · {money_by_currency(r['amounts'])}")
+                for r in summary["by_status"]
+            ],
             {"won": "bar bar-won", "lost": "bar bar-lost", "open": "bar bar-open"},
         ),
     }

@@ -1018,23 +1018,29 @@ def _get(client, path, user, **args):
     return resp.get_json()["result"]
 
 
+def _eur(amount: str | None) -> dict[str, str]:
+    """The fixture's amounts are all EUR; amounts are per currency, an empty sum is no entry."""
+    return {} if amount in (None, "0.00") else {"EUR": amount}
+
+
 def _summary(by_status, total, win_rate, avg_won, avg_size, pipeline):
     return {
         "by_status": [
-            {"status": s, "count": c, "amount": a} for s, (c, a) in zip(("open", "won", "lost"), by_status, strict=True)
+            {"status": s, "count": c, "amounts": _eur(a)}
+            for s, (c, a) in zip(("open", "won", "lost"), by_status, strict=True)
         ],
-        "total": {"count": total[0], "amount": total[1]},
+        "total": {"count": total[0], "amounts": _eur(total[1])},
         "win_rate": win_rate,
-        "average_won_amount": avg_won,
-        "average_deal_size": avg_size,
-        "pipeline_value": pipeline,
+        "average_won_amount": _eur(avg_won),
+        "average_deal_size": _eur(avg_size),
+        "pipeline_value": _eur(pipeline),
     }
 
 
 def _funnel(now, reached, conversions):
     stages = ("qualification", "proposal", "negotiation", "closed")
     return [
-        {"stage": s, "count": n[0], "amount": n[1], "reached": r, "conversion_to_next": c}
+        {"stage": s, "count": n[0], "amounts": _eur(n[1]), "reached": r, "conversion_to_next": c}
         for s, n, r, c in zip(stages, now, reached, [*conversions, None], strict=True)
     ]
 
@@ -1108,7 +1114,7 @@ def test_analytics_filtered_by_creation_date(client, org, fixture_deals):
     since = _get(client, "summary", viewer, date_from="2024-04-02")
     assert [r["count"] for r in since["by_status"]] == [0, 0, 2] and since["win_rate"] == 0.0
     until = _get(client, "summary", viewer, date_to="2024-02-29")
-    assert [r["count"] for r in until["by_status"]] == [2, 0, 0] and until["total"]["amount"] == "300.00"
+    assert [r["count"] for r in until["by_status"]] == [2, 0, 0] and until["total"]["amounts"] == {"EUR": "300.00"}
     # owner and dates together
     both = _get(client, "summary", viewer, owner=str(fixture_deals["a"].id), date_from="2024-03-01")
     assert [r["count"] for r in both["by_status"]] == [0, 1, 1]
@@ -1158,8 +1164,28 @@ def test_analytics_follow_the_active_organization(client, org, other_org):
     _deal(other_org, None, amount=5)
     here = client.get("/api/v1/analytics/deals/summary", headers=f.auth(user, org)).get_json()["result"]
     there = client.get("/api/v1/analytics/deals/summary", headers=f.auth(user, other_org)).get_json()["result"]
-    assert here["total"] == {"count": 1, "amount": "10.00"}
-    assert there["total"] == {"count": 2, "amount": "25.00"}
+    assert here["total"] == {"count": 1, "amounts": {"EUR": "10.00"}}
+    assert there["total"] == {"count": 2, "amounts": {"EUR": "25.00"}}
+
+
+def test_amounts_of_different_currencies_are_never_added(client, org):
+    viewer = f.make_user(org, "Viewer")
+    _deal(org, None, amount=100, currency="EUR")
+    _deal(org, None, amount=50, currency="USD", stage="proposal")
+    _deal(org, None, amount=7, currency="USD", stage="proposal")
+    _deal(org, None, amount=1000, currency="JPY", status="won")
+    summary = _get(client, "summary", viewer)
+    assert summary["pipeline_value"] == {"EUR": "100.00", "USD": "57.00"}
+    assert summary["total"] == {"count": 4, "amounts": {"EUR": "100.00", "JPY": "1000", "USD": "57.00"}}
+    assert summary["average_deal_size"] == {"EUR": "100.00", "JPY": "1000", "USD": "28.50"}
+    proposal = next(s for s in _get(client, "funnel", viewer)["stages"] if s["stage"] == "proposal")
+    assert (proposal["count"], proposal["amounts"]) == (2, {"USD": "57.00"})
+    # the board and the dashboard show each currency's own total
+    _page(client, viewer)
+    board = client.get("/pipeline/").data.decode()
+    assert "57.00 USD" in _column(board, "deal", "proposal")
+    dashboard = client.get("/").data.decode()
+    assert "100.00 EUR · 57.00 USD" in dashboard and "157" not in dashboard
 
 
 # ================================================================== pages
