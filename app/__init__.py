@@ -83,16 +83,19 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def _register(appbuilder: AppBuilder) -> None:
+    from app.core.accounts import ProfileView
     from app.core.audit_views import AuditApi, AuditView
     from app.core.registry import register_views
 
     register_views(appbuilder)
+    appbuilder.add_view_no_menu(ProfileView)
     appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
     appbuilder.add_api(AuditApi)
 
 
 def _register_hooks(app: Flask) -> None:
     from app.core import tenancy
+    from app.core.error_pages import register_error_pages
     from app.core.errors import DomainError
 
     @app.get("/health")
@@ -157,6 +160,8 @@ def _register_hooks(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(message="Invalid value in the request."), 400
         return "Bad request: an invalid value in the address or the form.", 400, {"Content-Type": "text/plain"}
+
+    register_error_pages(app)
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):

@@ -73,11 +73,21 @@ class Columns:
             "add_columns": list(self.form),
             "edit_columns": list(self.edit or self.form),
             "search_columns": list(self.search),
-            "order_columns": list(self.order),
+            "order_columns": [self.shown_as.get(c, c) for c in self.order],
             "base_order": self.base_order,
             "label_columns": labels,
             "description_columns": dict(self.descriptions),
         }
+
+    def sort_key(self, model: type, column: str) -> str:
+        """What a page's sort by `column` orders on: a column shown through another attribute
+        sorts by the column (`amount_label` by `amount`), a relation by the related record's name
+        (`owner` by `owner.username`)."""
+        column = next((c for c, shown in self.shown_as.items() if shown == column), column)
+        relations = {rel.key: rel.mapper.class_ for rel in sa.inspect(model).relationships}
+        if column in relations:
+            return f"{column}.{label_column(relations[column])}"
+        return column
 
     # ---------------------------------------------------------------- API
     def api_attributes(self, model: type) -> dict[str, Any]:
@@ -100,7 +110,11 @@ class Columns:
             "add_columns": list(self.form),
             "edit_columns": list(self.edit or self.form),
             "search_columns": [*self.search, "archived_at"],
-            "order_columns": ["id", *[c for c in self.order if c != "id"], "updated_at"],
+            "order_columns": [
+                "id",
+                *[f"{c}.{label_column(relations[c])}" if c in relations else c for c in self.order if c != "id"],
+                "updated_at",
+            ],
             "base_order": self.base_order,
             "label_columns": dict(self.labels),
             "description_columns": dict(self.descriptions),

@@ -45,6 +45,9 @@ SECURITY_MENUS = frozenset(
         "Views/Menus",
         "User's Statistics",
         "List Groups",
+        # the list of organizations is global too (app/tenancy OrganizationsView and its menu entry)
+        "OrganizationList",
+        "Organizations",
     }
 )
 SECURITY_VIEW_MODULE = "flask_appbuilder.security"
@@ -55,7 +58,8 @@ def fab_security_resources(baseviews) -> frozenset[str]:
     names = {
         v.class_permission_name
         for v in baseviews
-        if type(v).__module__.startswith(SECURITY_VIEW_MODULE) and type(v).__name__ not in SELF_SERVICE_VIEWS
+        if any(c.__module__.startswith(SECURITY_VIEW_MODULE) for c in type(v).__mro__)  # ours subclass theirs
+        and type(v).__name__ not in SELF_SERVICE_VIEWS
     }
     return frozenset(names | SECURITY_MENUS)
 
@@ -122,6 +126,7 @@ class ModelViewInternals(ModelView):
         page_size = self.bounded_page_size(page_size)
         if not order_column and self.base_order:
             order_column, order_direction = self.base_order
+        order_column = self.sort_key(order_column)
         joined_filters = filters.get_joined_filters(self.request_base_filters())
         count, rows = self.datamodel.query(
             joined_filters, order_column, order_direction, page=page, page_size=page_size

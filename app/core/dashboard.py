@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from flask import current_app, redirect
 from flask_appbuilder import IndexView, expose
 
 from app.core import context
 from app.core.registry import registry
 from app.core.tenancy import resolve_active_organization
+from app.extensions import db
 
 
 def visible_widgets() -> list[tuple[object, dict]]:
@@ -26,6 +28,19 @@ def visible_widgets() -> list[tuple[object, dict]]:
     return out
 
 
+def administrators() -> list:
+    """Who can add a user to an organization: the global administrators (for someone who belongs
+    to none yet, no organization's own admins can be named)."""
+    from flask_appbuilder.security.sqla.models import Role, User
+
+    admin = current_app.appbuilder.sm.auth_role_admin
+    return list(
+        db.session.scalars(
+            sa.select(User).join(User.roles).where(Role.name == admin, User.active.is_(True)).order_by(User.first_name)
+        ).unique()
+    )
+
+
 class OpsIndexView(IndexView):
     index_template = "opshub/dashboard.html"
 
@@ -38,6 +53,7 @@ class OpsIndexView(IndexView):
         return self.render_template(
             self.index_template,
             appbuilder=self.appbuilder,
+            administrators=administrators() if organization is None else [],
             cards=[(w, v) for w, v in widgets if w.kind == "card"],
             panels=[(w, v) for w, v in widgets if w.kind != "card"],
             today=date.today(),

@@ -39,12 +39,22 @@ def tenant_option(org_id: int | None):
 def _tenant_criteria(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get(UNSCOPED):
         return
+    if state.is_relationship_load and _unscoped_relationship(state):
+        return
     mappers = state.all_mappers
     if mappers and not any(issubclass(m.class_, TenantMixin) for m in mappers):
         return  # only non-tenant entities (users, roles, memberships): nothing to scope
     if not context.in_tenant_request():
         return
     state.statement = state.statement.options(tenant_option(context.current_org_id()), *_assignment_options())
+
+
+def _unscoped_relationship(state: ORMExecuteState) -> bool:
+    """A relationship declared `info={UNSCOPED: True}` loads every organization's rows (the global
+    users page lists each user's memberships)."""
+    path = getattr(state.loader_strategy_path, "path", ()) or ()
+    props = [p for p in path if isinstance(p, sa.orm.RelationshipProperty)]
+    return bool(props) and bool(props[-1].info.get(UNSCOPED))
 
 
 def _assigned_models() -> list[type]:

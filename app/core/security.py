@@ -31,6 +31,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import joinedload
 
 from app.core import context
+from app.core.accounts import OpsUserDBModelView
 from app.core.compat import LOGIN_ENDPOINTS, SELF_SERVICE, SecurityManagerInternals, fab_security_resources
 from app.core.tenancy import membership_for, memberships_of, resolve_active_membership
 
@@ -45,6 +46,7 @@ class RevokedToken(Model):
 
 class OpsSecurityManager(SecurityManagerInternals, SecurityManager):
     userstatschartview = None  # FAB's chart views load Google Charts from the internet
+    userdbmodelview = OpsUserDBModelView  # the users page shows each user's organizations
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)

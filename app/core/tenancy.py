@@ -56,6 +56,27 @@ class Membership(TenantMixin, AuditMixin, Model):
         return f"{self.user} in {self.organization} as {self.role}"
 
 
+def _user_memberships() -> None:
+    """`user.memberships`, every organization's (for the global users page): a view-only
+    relationship that the scope hook leaves unscoped (`info`)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    if "memberships" not in sa.inspect(User).relationships:
+        sa.inspect(User).add_property(
+            "memberships",
+            relationship(
+                Membership,
+                primaryjoin=lambda: User.id == sa.orm.foreign(Membership.user_id),
+                viewonly=True,
+                lazy="select",  # only the users page reads them: it loads a page's in one SELECT
+                order_by=lambda: Membership.id,
+                info={UNSCOPED: True},
+            ),
+        )
+
+
+_user_memberships()
+
 ORG_HEADER = "X-Organization-Id"
 
 

@@ -205,6 +205,9 @@ class OpsModelView(ModelViewInternals):
     def show_archived(self) -> bool:
         return request.args.get("include_archived") in ("1", "true", "yes")
 
+    def sort_key(self, column: str) -> str:
+        return self.columns.sort_key(self.datamodel.obj, column) if self.columns and column else column
+
     def search_term(self) -> str:
         return (request.args.get("search") or "").strip()[:200]
 

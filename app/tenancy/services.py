@@ -113,3 +113,78 @@ def remove_member(membership: Membership) -> None:
     with unit_of_work(action="permission_change") as s:
         _keep_an_administrator(membership, None)
         s.delete(membership)
+
+
+# ------------------------------------------------------------------ the members page
+def find_user(who: str):
+    """A user by exact username or email (case-insensitive), or None."""
+    from flask_appbuilder.security.sqla.models import User
+
+    who = (who or "").strip().lower()
+    if not who:
+        return None
+    return db.session.scalar(
+        sa.select(User).where(sa.or_(sa.func.lower(User.username) == who, sa.func.lower(User.email) == who))
+    )
+
+
+def invite_member(
+    organization_id: int, *, username: str, email: str, first_name: str, last_name: str, role_id: int
+) -> tuple[object, str]:
+    """Create a user and make them a member, in one transaction; return the user and a temporary
+    password to hand over (they change it on their profile page)."""
+    import secrets
+
+    from flask_appbuilder.security.sqla.models import User
+    from werkzeug.security import generate_password_hash
+
+    from app.core.validators import check_email
+
+    username, email = (username or "").strip(), (email or "").strip()
+    errors = {}
+    if not re.fullmatch(r"[A-Za-z0-9_.@+-]{3,64}", username):
+        errors["username"] = ["3 to 64 letters, digits or _ . @ + -."]
+    if not (first_name or "").strip():
+        errors["first_name"] = ["Required."]
+    if not (last_name or "").strip():
+        errors["last_name"] = ["Required."]
+    if errors:
+        raise Invalid("Invalid input", errors)
+    check_email(email)
+    if not email:
+        raise Invalid("email: Required.", {"email": ["Required."]})
+    if find_user(username) is not None or find_user(email) is not None:
+        raise Conflict("A user with that username or email already exists: add them as an existing user instead.")
+    password = secrets.token_urlsafe(9)
+    with unit_of_work(action="permission_change") as s:
+        user = User(
+            username=username,
+            email=email,
+            first_name=first_name.strip()[:64],
+            last_name=last_name.strip()[:64],
+            active=True,
+            password=generate_password_hash(password),
+        )
+        s.add(user)
+        s.flush()
+        s.add(Membership(user_id=user.id, organization_id=organization_id, role_id=role_id))
+    return user, password
+
+
+def create_organization(name: str) -> Organization:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise Invalid("name: 1 to 120 characters.", {"name": ["1 to 120 characters."]})
+    with context.acting_as(context.current_user_id(), None, system=True), unit_of_work() as s:
+        org = Organization(name=name, slug=unique_slug(name))
+        s.add(org)
+    return org
+
+
+def rename_organization(org: Organization, name: str) -> Organization:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise Invalid("name: 1 to 120 characters.", {"name": ["1 to 120 characters."]})
+    with context.acting_as(context.current_user_id(), org.id, system=True), unit_of_work():
+        org.name = name
+    return org

@@ -1,0 +1,125 @@
+"""Accounts: every user's own profile (who they are, their organizations and roles, changing
+their own password), the password policy, and the global users page showing each user's
+memberships.
+
+Password policy (also for new passwords set anywhere else): at least 10 characters, not a
+common or easily guessed one (zxcvbn's estimate, with the user's own name, username and email
+as known words), and changing it needs the current one.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.views import UserDBModelView
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+
+from app.core import context
+from app.core.errors import Invalid
+from app.core.uow import unit_of_work
+from app.extensions import db
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 128
+
+
+def check_new_password(user, password: str) -> None:
+    """422 with the reason when `password` does not meet the policy."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise Invalid("password: too short", {"password": [f"At least {MIN_PASSWORD} characters."]})
+    if len(password) > MAX_PASSWORD:
+        raise Invalid("password: too long", {"password": [f"At most {MAX_PASSWORD} characters."]})
+    known = [v for v in (user.username, user.email, user.first_name, user.last_name) if v]
+    estimate = zxcvbn(password, user_inputs=known)
+    if estimate["score"] < 2:
+        why = estimate["feedback"]["warning"] or "It is too easy to guess."
+        raise Invalid("password: too easy to guess", {"password": [f"{why} Choose a longer or less common one."]})
+
+
+def change_own_password(user, current: str, new: str, confirm: str) -> None:
+    if not current or not check_password_hash(user.password or "", current):
+        raise Invalid("current password: wrong", {"current_password": ["That is not your current password."]})
+    if new != confirm:
+        raise Invalid("confirm: mismatch", {"confirm": ["The two new passwords differ."]})
+    if new == current:
+        raise Invalid("password: unchanged", {"password": ["Choose a password you have not been using."]})
+    check_new_password(user, new)
+    with unit_of_work(action="permission_change"):
+        user.password = generate_password_hash(new)
+
+
+class ProfileView(BaseView):
+    """/profile/: every signed-in user's own page — no permission needed beyond being signed in."""
+
+    route_base = "/profile"
+    default_view = "show"
+    base_permissions: list[str] = []
+
+    def _user(self):
+        user = context.request_user()
+        return user
+
+    @expose("/")
+    def show(self):
+        user = self._user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template("opshub/profile.html", user=user, errors={}, min_length=MIN_PASSWORD)
+
+    @expose("/password", methods=["POST"])
+    def password(self):
+        user = self._user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        try:
+            change_own_password(
+                user,
+                request.form.get("current_password", ""),
+                request.form.get("password", ""),
+                request.form.get("confirm", ""),
+            )
+        except Invalid as exc:
+            db.session.rollback()
+            return (
+                self.render_template("opshub/profile.html", user=user, errors=exc.fields, min_length=MIN_PASSWORD),
+                422,
+            )
+        flash("Your password was changed.", "success")
+        return redirect(url_for("ProfileView.show"))
+
+
+def _memberships(memberships) -> Markup:
+    if not memberships:
+        return Markup('<span class="text-muted">no organization</span>')
+    return Markup("<br>").join(Markup("{}: {}").format(m.organization.name, m.role.name) for m in memberships)
+
+
+class _UsersWithMemberships(SQLAInterface):
+    """The users page's rows with their memberships, every organization's, in one more SELECT."""
+
+    def query(self, *args, **kwargs):
+        count, rows = super().query(*args, **kwargs)
+        if rows:
+            from flask_appbuilder.security.sqla.models import User
+
+            db.session.execute(
+                sa.select(User).where(User.id.in_([u.id for u in rows])).options(selectinload(User.memberships))
+            ).unique().all()
+        return count, rows
+
+
+class OpsUserDBModelView(UserDBModelView):
+    """FAB's users page (global Admins), with each user's organizations and roles in them."""
+
+    def __init__(self, **kwargs):
+        self.datamodel = _UsersWithMemberships(self.datamodel.obj, db.session)
+        super().__init__(**kwargs)
+
+    list_columns = ["first_name", "last_name", "username", "email", "active", "memberships", "roles"]
+    label_columns = {"memberships": "Organizations", "roles": "Global roles"}
+    formatters_columns = {"memberships": _memberships, "roles": lambda roles: ", ".join(r.name for r in roles) or "—"}
