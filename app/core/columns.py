@@ -49,6 +49,8 @@ class Columns:
     quick: tuple[str, ...] | None = None
     # comma-separated text the pages show as chips
     chips: tuple[str, ...] = ("tags",)
+    # a record with the same value here is likely a duplicate: the form says so before saving
+    duplicates: tuple[str, ...] = ()
 
     def quick_columns(self, model: type) -> tuple[str, ...]:
         if self.quick is not None:

@@ -161,6 +161,7 @@ class ModelViewInternals(ModelView):
         filters = self.request_filters(disallow_if_not_in_search=False)
         exclude_cols = filters.get_relation_cols()
         form = self.add_form.refresh()
+        self.decorate_form(form)
         if request.method == "POST":
             self._fill_form_exclude_cols(exclude_cols, form, filters)
             if form.validate():
@@ -196,6 +197,7 @@ class ModelViewInternals(ModelView):
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
             self.update_redirect()
+        self.decorate_form(form, pk)
         widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
         return self._get_related_views_widgets(
             item, orders=get_order_args(), pages=get_page_args(), page_sizes=get_page_size_args(), widgets=widgets

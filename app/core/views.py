@@ -48,6 +48,7 @@ VIEW_METHODS = {
     "action": "read",
     "action_post": "read",
     "do": "read",  # a record action: its own permission is checked against its declaration
+    "similar": "read",
 }
 MAX_PAGE_SIZE = 100
 EMPTY = Markup('<span class="text-muted">—</span>')
@@ -277,6 +278,38 @@ class OpsModelView(ModelViewInternals):
             results=[{"id": r.id, "text": str(r)} for r in rows[:20]],
             pagination={"more": len(rows) > 20},
         )
+
+    # ------------------------------------------------------------ likely duplicates
+    def decorate_form(self, form, pk=None) -> None:
+        """What the form template needs beyond FAB's: where to ask for likely duplicates."""
+        columns = self.columns.duplicates if self.columns else ()
+        form.opshub_similar = {
+            col: url_for(f"{self.__class__.__name__}.similar", col=col, exclude=pk or "") for col in columns
+        }
+
+    @expose("/similar/<col>", methods=["GET"])
+    @has_access
+    def similar(self, col):
+        """Records whose `col` equals `value` (ignoring case): a likely duplicate, shown on the
+        form before saving (the user may still save)."""
+        if not self.columns or col not in self.columns.duplicates:
+            abort(404)
+        value = (request.args.get("value") or "").strip()[:200]
+        if not value:
+            return jsonify(matches=[])
+        model = self.datamodel.obj
+        column = getattr(model, col)
+        if db.session.get_bind().dialect.name == "sqlite":
+            same = column.collate("NOCASE") == value
+        else:
+            same = sa.func.lower(column) == value.lower()
+        stmt = sa.select(model).where(same, model.archived_at.is_(None)).order_by(model.id).limit(5)
+        exclude = request.args.get("exclude", "")
+        if exclude.isdigit() and valid_id(int(exclude)):
+            stmt = stmt.where(model.id != int(exclude))
+        rows = db.session.scalars(stmt).unique()
+        show = f"{self.__class__.__name__}.show"
+        return jsonify(matches=[{"id": r.id, "label": str(r), "url": url_for(show, pk=r.id)} for r in rows])
 
     # ------------------------------------------------------------ saving (called by compat's FAB flow)
     def form_error(self, form, exc: DomainError) -> None:

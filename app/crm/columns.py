@@ -13,6 +13,7 @@ CLIENT = Columns(
     base_order=("name", "asc"),
     descriptions={"owner": "The account manager responsible for this client."},
     quick=("name", "email", "tags"),
+    duplicates=("name", "email"),
 )
 
 CONTACT = Columns(
@@ -23,6 +24,7 @@ CONTACT = Columns(
     order=("first_name", "last_name", "email", "client"),
     base_order=("last_name", "asc"),
     quick=("first_name", "last_name", "email"),
+    duplicates=("email",),
 )
 
 LEAD = Columns(
@@ -35,6 +37,7 @@ LEAD = Columns(
     base_order=("name", "asc"),
     labels={"client": "Converted into", "converted_at": "Converted"},
     quick=("name", "company", "email"),
+    duplicates=("email",),
     descriptions={"status": "new → contacted → qualified or lost; taking a lost lead back is for managers."},
 )
 

@@ -61,6 +61,15 @@ $(function () {
     $("body").append(form);
     form.trigger("submit");
   }
+  function askOutcome(card) {
+    var modal = $("#close-deal-modal");
+    modal.find(".close-deal-name").text(card.find(".card-title").text());
+    modal.find("[data-outcome]").off("click").on("click", function () {
+      modal.modal("hide");
+      post(card.data("close-url"), "status", $(this).data("outcome"));
+    });
+    modal.modal("show");
+  }
   board.on("dragstart", ".board-card[draggable=true]", function (e) {
     dragged = $(this);
     e.originalEvent.dataTransfer.setData("text/plain", "card");
@@ -79,7 +88,7 @@ $(function () {
     if (dragged.hasClass("deal-card")) {
       if (column === dragged.data("stage")) { return; }
       if (column === "closed") {
-        post(dragged.data("close-url"), "status", "won");
+        askOutcome(dragged);  /* won or lost? the dialog is the confirmation of either */
       } else {
         post(dragged.data("move-url"), "stage", column);
       }
@@ -100,4 +109,33 @@ $(document).on("keydown", function (e) {
   if (e.key !== "/" || $(e.target).is("input, textarea, select, [contenteditable]")) { return; }
   var box = $("#search-box");
   if (box.length) { e.preventDefault(); box.trigger("focus").trigger("select"); }
+});
+
+/* Likely duplicates: a form names the fields to check (data-similar); when one changes, the
+   server lists records with the same value, and the form says so. Saving stays possible. */
+$(function () {
+  $("form[data-similar]").each(function () {
+    var form = $(this);
+    var urls = form.data("similar");
+    $.each(urls, function (field, url) {
+      var input = form.find("[name='" + field + "']");
+      var note = $("<div class='alert alert-warning duplicate-warning hidden' role='status'></div>")
+        .attr("id", "duplicate-" + field);
+      input.after(note);
+      input.on("change blur", function () {
+        var value = $.trim(input.val() || "");
+        if (!value) { note.addClass("hidden").empty(); return; }
+        $.getJSON(url, { value: value }, function (data) {
+          if (!data.matches || !data.matches.length) { note.addClass("hidden").empty(); return; }
+          note.empty().append(document.createTextNode("Possibly a duplicate of "));
+          $.each(data.matches, function (i, m) {
+            if (i) { note.append(document.createTextNode(", ")); }
+            note.append($("<a target='_blank' rel='noopener'></a>").attr("href", m.url).text(m.label));
+          });
+          note.append(document.createTextNode(". You may still save."));
+          note.removeClass("hidden");
+        });
+      });
+    });
+  });
 });
