@@ -70,7 +70,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
-    PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "1"))
+    # Forwarded headers (X-Forwarded-For/-Proto/-Host) are trusted from this many proxies in
+    # front of the app; 0 (the default) ignores them: set it to 1 behind one reverse proxy.
+    PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "0"))
+    # Request bodies larger than this answer 413 (1 MiB by default)
+    MAX_CONTENT_LENGTH = int(_env("OPSHUB_MAX_BODY_BYTES", str(1024 * 1024)))
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES: dict = {}
 

@@ -43,6 +43,7 @@ from app.core import services
 from app.core.errors import MAX_ID, BadRequest, DomainError, Invalid, valid_id
 from app.core.filters import NotArchived, member_pickers
 from app.core.history import plain
+from app.core.list_limits import paging_problem, strict_rest_filters
 from app.core.models import require_declared_columns
 from app.extensions import db
 
@@ -82,6 +83,8 @@ def fast_rison(schema: dict | None = None):
                 error = next(iter(validator.iter_errors(kwargs["rison"])), None)
                 if error is not None:
                     return self.response_400(message=f"Not a valid rison schema {error.message}")
+                if paging_problem(kwargs["rison"]):
+                    return self.response_400(message=paging_problem(kwargs["rison"]))
             return f(self, *args, **kwargs)
 
         return wraps
@@ -231,7 +234,7 @@ class OpsModelRestApi(ModelRestApi):
         copying: constructing FAB's Filters re-converts every search column."""
         filters = copy.copy(self._filters)
         filters.filters, filters.values = [], []
-        filters.rest_add_filters(rison_args.get("filters", []))
+        strict_rest_filters(filters, rison_args.get("filters", []))  # unknown operators: 400
         base = self._list_base_filters()
         filters.filters += base.filters
         filters.values += base.values

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.errors import Conflict, DomainError
+from app.core.integrity import generic_message
 from app.core.models import BusinessModel, utcnow
 from app.core.versioning import ACTION_KEY
 from app.extensions import db
@@ -26,7 +27,7 @@ def integrity_message(exc: IntegrityError) -> str:
     for marker, message in CONSTRAINT_MESSAGES.items():
         if marker in text:
             return message
-    return f"Conflicts with an existing record: {text}"
+    return generic_message(exc)  # never the database's own text
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from app.core import services
 from app.core.errors import DomainError
 from app.core.fields import RemoteSelectField
 from app.core.filters import NotArchived, member_pickers
+from app.core.list_limits import capped_page_size
 from app.core.models import TenantMixin, require_declared_columns
 from app.extensions import db
 
@@ -141,6 +142,7 @@ class OpsModelView(ModelView):
         return request.args.get("include_archived") in ("1", "true", "yes")
 
     def _get_list_widget(self, filters, *args, **kwargs):
+        kwargs["page_size"] = capped_page_size(kwargs.get("page_size"))  # psize_<View> capped like the API
         base = self._base_filters
         if not self._show_archived():
             self._base_filters = base.copy().add_filter_list([["id", NotArchived, None]])
