@@ -39,7 +39,9 @@ class Config:
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
-    AUTH_RATE_LIMITED = True
+    # FAB's own limit on the login page (all attempts, per address) counts per process unless
+    # its storage is shared: on only with Redis. OpsHub's failed-login limits below always hold.
+    AUTH_RATE_LIMITED = bool(REDIS_URL)
     AUTH_RATE_LIMIT = "10 per 20 second"
     # Schema and permissions are owned by migrations and `flask opshub seed`, never by start-up.
     FAB_CREATE_DB = False
@@ -53,8 +55,14 @@ class Config:
     FAB_INDEX_VIEW = "app.dashboard.views.OpsIndexView"
     FAB_BASE_TEMPLATE = "opshub/base.html"
 
-    # Failed-login limit shared by the login page and /api/v1/security/login
-    OPSHUB_LOGIN_FAILURE_LIMIT = _env("OPSHUB_LOGIN_FAILURE_LIMIT", "5 per minute")
+    # Failed-login limits shared by the login page and /api/v1/security/login, across workers
+    # (database, or Redis with REDIS_URL): per username, per client address, overall. See
+    # app/core/login_limits.py and the README's security section for the policy.
+    OPSHUB_LOGIN_FAILURE_LIMIT = _env("OPSHUB_LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
+    OPSHUB_LOGIN_ADDRESS_LIMIT = _env("OPSHUB_LOGIN_ADDRESS_LIMIT", "20 per 15 minutes")
+    OPSHUB_LOGIN_GLOBAL_LIMIT = _env("OPSHUB_LOGIN_GLOBAL_LIMIT", "100 per 15 minutes")
+    # A page session ends after this many hours at most (an API session with its refresh token)
+    OPSHUB_SESSION_HOURS = float(_env("OPSHUB_SESSION_HOURS", "12"))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     OPSHUB_OPEN_REGISTRATION = _env("OPSHUB_OPEN_REGISTRATION", "0") == "1"
@@ -90,6 +98,9 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     AUTH_RATE_LIMITED = False
     OPSHUB_LOGIN_FAILURE_LIMIT = "1000 per minute"
+    OPSHUB_LOGIN_ADDRESS_LIMIT = "10000 per minute"
+    OPSHUB_LOGIN_GLOBAL_LIMIT = "10000 per minute"
+    REDIS_URL = None  # tests pick their store explicitly
     RATELIMIT_STORAGE_URI = "memory://"
 
 

@@ -10,7 +10,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from app.core import context
+from app.core import context, sessions
 from app.core.api import domain_errors, json_body
 from app.core.errors import MAX_ID, NotFound
 from app.core.security import current_capabilities
@@ -99,6 +99,7 @@ class SessionApi(BaseApi):
               description: Revoked
         """
         sm = current_app.appbuilder.sm
+        sessions.end(get_jwt().get("sid"))  # the login's refresh token dies with it
         sm.revoke_token(get_jwt())
         body = request.get_json(silent=True)
         if isinstance(body, dict) and isinstance(body.get("refresh_token"), str):
