@@ -108,6 +108,8 @@ class ProductionConfig(Config):
     OPSHUB_ENV = "production"
     SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Strict-Transport-Security on every response (0 turns it off, e.g. while testing TLS)
+    OPSHUB_HSTS_SECONDS = int(_env("OPSHUB_HSTS_SECONDS", "31536000"))
 
 
 CONFIGS = {

@@ -26,6 +26,7 @@ from app.core.fields import RemoteSelectField
 from app.core.filters import NotArchived, member_pickers
 from app.core.list_limits import capped_page_size
 from app.core.models import TenantMixin, require_declared_columns
+from app.core.request_guard import local_target
 from app.extensions import db
 
 VIEW_METHODS = {
@@ -336,7 +337,7 @@ class OpsModelView(ModelView):
                 done += self._attempt(str(item), lambda item=item: fn(item))
         if done:
             flash(f"{verb} {done} record(s).", "success")
-        return redirect(request.referrer or url_for(f"{self.__class__.__name__}.list"))
+        return redirect(local_target(request.referrer) or url_for(f"{self.__class__.__name__}.list"))
 
     @action(
         "archive", "Archive", "Archive the selected records? They leave the list and can be restored.", "fa-archive"

@@ -19,6 +19,7 @@ from wtforms import BooleanField, SelectField
 
 from app.core import context
 from app.core.interface import OpsInterface
+from app.core.request_guard import local_target
 from app.core.scope import may_change
 from app.core.views import RESOURCE_PERMISSIONS, VIEW_METHODS, OpsModelView
 from app.crm import analytics, services
@@ -279,7 +280,7 @@ class LeadView(OpsModelView):
             return redirect(url_for("DealView.show", pk=deals[0].id))
         if len(items) == 1:
             return redirect(safe_next(url_for("LeadView.show", pk=items[0].id)))
-        return redirect(request.referrer or url_for("LeadView.list"))
+        return redirect(local_target(request.referrer) or url_for("LeadView.list"))
 
 
 class PipelineView(BaseView):

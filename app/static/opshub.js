@@ -61,3 +61,9 @@ $(function () {
     dragged = null;
   });
 });
+
+/* Forms that ask first (archive, revert, close, convert, remove a member): the question is the
+   form's data-confirm text. No inline handlers: the pages run under a CSP without 'unsafe-inline'. */
+$(document).on("submit", "form[data-confirm]", function (e) {
+  if (!window.confirm($(this).attr("data-confirm"))) { e.preventDefault(); }
+});

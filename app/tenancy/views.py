@@ -7,6 +7,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import no_cache
 
 from app.core import context
+from app.core.request_guard import local_target
 from app.tenancy import services
 
 
@@ -24,9 +25,7 @@ class OrgSwitchView(BaseView):
         if org_id not in allowed:
             abort(404)
         session["org_id"] = org_id
-        target = (
-            request.referrer
-            if request.referrer and "/show/" not in request.referrer and "/edit/" not in request.referrer
-            else None
-        )
+        target = local_target(request.referrer)  # back where the switch was made, never off-site
+        if target and ("/show/" in target or "/edit/" in target):
+            target = None  # another organization's row would be a 404
         return redirect(target or url_for("OpsIndexView.index"))
