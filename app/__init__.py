@@ -189,7 +189,8 @@ def _register_hooks(app: Flask) -> None:
     def _reset_action(_exc):
         db.session.info.pop("opshub_action", None)
 
-    from app.core import headers, request_guard
+    from app.core import headers, openapi, request_guard
 
     request_guard.install(app)
     headers.install(app)
+    openapi.install(app)

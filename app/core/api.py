@@ -25,13 +25,19 @@ from flask_appbuilder.api import (
     merge_response_func,
     safe,
 )
-from flask_appbuilder.api.schemas import get_item_schema
+from flask_appbuilder.api.schemas import get_info_schema, get_item_schema
 from flask_appbuilder.const import (
+    API_ADD_COLUMNS_RIS_KEY,
+    API_ADD_TITLE_RIS_KEY,
     API_DESCRIPTION_COLUMNS_RIS_KEY,
+    API_EDIT_COLUMNS_RIS_KEY,
+    API_EDIT_TITLE_RIS_KEY,
+    API_FILTERS_RIS_KEY,
     API_LABEL_COLUMNS_RIS_KEY,
     API_LIST_COLUMNS_RIS_KEY,
     API_LIST_TITLE_RIS_KEY,
     API_ORDER_COLUMNS_RIS_KEY,
+    API_PERMISSIONS_RIS_KEY,
 )
 from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.security.decorators import permission_name, protect
@@ -361,6 +367,69 @@ class OpsModelRestApi(ModelRestApi):
             if isinstance(value, dict) and all(v is None for v in value.values()):
                 out[key] = None  # an empty relation, as FAB's nested schema dumps it
         return out
+
+    # ------------------------------------------------------------ metadata
+    @expose("/_info", methods=["GET"])
+    @protect()
+    @safe
+    @fast_rison(get_info_schema)  # FAB's @rison lets a rison parse error through: a 500
+    @permission_name("info")
+    @merge_response_func(ModelRestApi.merge_current_user_permissions, API_PERMISSIONS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_field_info, API_ADD_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_field_info, API_EDIT_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_search_filters, API_FILTERS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_title, API_ADD_TITLE_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_title, API_EDIT_TITLE_RIS_KEY)
+    def info(self, **kwargs: Any):
+        """The resource's form fields, filters and the caller's permissions on it.
+        ---
+        get:
+          parameters:
+          - in: query
+            name: q
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/get_info_schema'
+          responses:
+            200:
+              description: Metadata of the resource
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      add_columns:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            name: {type: string}
+                            label: {type: string}
+                            description: {type: string}
+                            type: {type: string}
+                            required: {type: boolean}
+                            unique: {type: boolean}
+                      edit_columns:
+                        type: array
+                        items:
+                          type: object
+                      add_title: {type: string}
+                      edit_title: {type: string}
+                      filters:
+                        type: object
+                        additionalProperties:
+                          type: array
+                          items:
+                            type: object
+                            properties:
+                              name: {type: string}
+                              operator: {type: string}
+                      permissions:
+                        type: array
+                        items: {type: string}
+        """
+        return self.info_headless(**kwargs)
 
     # ------------------------------------------------------------ item
     @expose("/<int:pk>", methods=["GET"])

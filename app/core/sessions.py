@@ -20,7 +20,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, redirect, session
+from flask import current_app, g, has_request_context, jsonify, redirect, session
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import AuthDBView
@@ -191,6 +191,17 @@ def install_jwt(jwt_manager) -> None:
     @jwt_manager.token_in_blocklist_loader
     def _is_revoked(_header, payload) -> bool:
         return token_revoked(payload)
+
+    # every 401 in FAB's shape ({"message": ...}), as the OpenAPI document says
+    def unauthorized(message: str):
+        return jsonify(message=message), 401
+
+    jwt_manager.unauthorized_loader(lambda reason: unauthorized(f"Not logged in: {reason}"))
+    jwt_manager.expired_token_loader(lambda _h, _p: unauthorized("The token has expired."))
+    jwt_manager.revoked_token_loader(lambda _h, _p: unauthorized("The session has ended; log in again."))
+    jwt_manager.needs_fresh_token_loader(lambda _h, _p: unauthorized("A fresh login is needed."))
+    jwt_manager.token_verification_failed_loader(lambda _h, _p: unauthorized("The token was refused."))
+    jwt_manager.user_lookup_error_loader(lambda _h, _p: unauthorized("The session has ended; log in again."))
 
 
 def install_login_manager(login_manager, sm) -> None:

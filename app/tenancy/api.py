@@ -171,9 +171,28 @@ class OrganizationApi(BaseApi):
         """Members of the active organization.
         ---
         get:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
           responses:
             200:
               description: Members
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            user_id: {type: integer}
+                            username: {type: string}
+                            role: {type: string}
         """
         active = services.resolve_active_organization()
         if active is None or active.id != org_id:
@@ -198,6 +217,22 @@ class OrganizationApi(BaseApi):
         """Add a user to the organization with a role.
         ---
         post:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [user_id, role]
+                  properties:
+                    user_id: {type: integer}
+                    role: {type: string}
           responses:
             201:
               description: Added
@@ -219,6 +254,26 @@ class OrganizationApi(BaseApi):
         """Change a member's role.
         ---
         put:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
+          - in: path
+            name: user_id
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [role]
+                  properties:
+                    role: {type: string}
           responses:
             200:
               description: Changed
@@ -237,6 +292,17 @@ class OrganizationApi(BaseApi):
         """Remove a member.
         ---
         delete:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
+          - in: path
+            name: user_id
+            required: true
+            schema:
+              type: integer
           responses:
             200:
               description: Removed
