@@ -109,3 +109,17 @@ def test_an_html_list_refuses_a_filter_it_would_not_apply(client, org, arg):
     f.page_login(client, user)
     assert client.get(f"/clients/list/?{arg}=Acme").status_code == 400
     assert client.get("/clients/list/?_flt_0_name=Acme").status_code == 200
+
+
+def test_the_edit_page_refuses_a_user_of_another_organization(client, org, other_org):
+    manager = f.make_user(org, "Manager")
+    outsider = f.make_user(other_org, "Manager", username=f.unique("stranger"))
+    row = f.make_client(org, manager, name="Form Owner Co")
+    f.page_login(client, manager)
+    resp = client.post(
+        f"/clients/edit/{row.id}", data={"name": "Form Owner Co", "owner": str(outsider.id), "version": "1"}
+    )
+    assert resp.status_code == 200  # the form again, with its error
+    assert outsider.username not in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Client, row.id).owner_id == manager.id
