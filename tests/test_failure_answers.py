@@ -1,6 +1,7 @@
 """Failures answered in a sentence: a database outage is a 503 that heals by itself, a delete that
 other rows block says which, no answer carries database text, an HTML list page is capped."""
 
+import os
 import re
 
 import pytest
@@ -75,6 +76,29 @@ def test_an_outage_inside_an_api_view_is_503_not_fabs_500(app, client, org):
     assert resp.status_code == 503 and item.status_code == 503
     assert "closed" not in resp.get_data(as_text=True)
     assert client.get("/api/v1/clients/", headers=headers).status_code == 200
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"), reason="PostgreSQL only")
+def test_connections_the_server_killed_answer_503_then_the_pool_reconnects(app, client, org):
+    """PostgreSQL restarted (or a failover): every pooled connection is dead at once."""
+    user = f.make_user(org, "Staff")
+    headers = f.auth(user)
+    assert client.get("/api/v1/clients/", headers=headers).status_code == 200
+    killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with killer.connect() as conn:
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    killer.dispose()
+    first = client.get("/api/v1/clients/", headers=headers)
+    assert first.status_code in (200, 503), first.get_data(as_text=True)[:300]
+    if first.status_code == 503:
+        assert first.get_json()["message"] == "The database is unavailable; try again in a moment."
+    assert client.get("/api/v1/clients/", headers=headers).status_code == 200
+    db.session.remove()
 
 
 def test_deleting_a_client_that_contacts_and_closed_deals_refer_to_says_so(app, client, org):
