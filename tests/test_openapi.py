@@ -84,14 +84,13 @@ def _run(app, world, api_schema, role: str, mode) -> list[str]:
     from app.extensions import db
 
     failures = []
+    headers = {**f.auth(db.session.get(User, world[role])), "X-Organization-Id": str(world["org"])}
     for result in api_schema.get_all_operations():
         operation = result.ok()
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @BOUNDED
         def check(case):
-            user = db.session.get(User, world[role])
-            headers = {**f.auth(user), "X-Organization-Id": str(world["org"])}
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         try:
