@@ -82,7 +82,7 @@ class OpsSecurityManager(SecurityManager):
 
     def create_login_manager(self, app):
         login_manager = super().create_login_manager(app)
-        sessions.install_login_manager(login_manager, self)  # page sessions checked per request
+        sessions.install_login_manager(login_manager)  # page sessions checked per request
         return login_manager
 
     def is_revoked(self, jti: str | None) -> bool:

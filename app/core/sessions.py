@@ -127,7 +127,7 @@ def user_with_session(user_id, sid: str | None, jti: str | None = None):
 
 
 # ------------------------------------------------------------------ pages
-def load_page_user(sm, pk):
+def load_page_user(pk):
     """flask-login's user loader: the session cookie's user, only while its session is live."""
     sid = session.get(SESSION_KEY)
     if not sid:
@@ -204,8 +204,8 @@ def install_jwt(jwt_manager) -> None:
     jwt_manager.user_lookup_error_loader(lambda _h, _p: unauthorized("The session has ended; log in again."))
 
 
-def install_login_manager(login_manager, sm) -> None:
-    login_manager.user_loader(lambda pk: load_page_user(sm, pk))
+def install_login_manager(login_manager) -> None:
+    login_manager.user_loader(load_page_user)
     user_logged_in.connect(_on_page_login)
 
 
