@@ -6,7 +6,7 @@ export FLASK_APP := run.py
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: venv install migrate seed run test test-exhaustive test-sqlite test-pg e2e screenshots bench bench-quick lint format clean
+.PHONY: venv install migrate seed run test test-exhaustive test-sqlite test-pg e2e fuzz screenshots bench bench-quick lint format clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,10 @@ test-pg: install
 # Browser tests only; `make screenshots` refreshes docs/screenshots/ from them.
 e2e: install
 	$(BIN)/pytest -q tests/e2e
+
+# The schemathesis run with more generated requests per operation (the suite sends 3 each).
+fuzz: install
+	OPSHUB_SCHEMATHESIS_EXAMPLES=$${EXAMPLES:-50} $(BIN)/pytest -q tests/test_openapi.py
 
 screenshots: install
 	OPSHUB_SCREENSHOTS=1 $(BIN)/pytest -q tests/e2e

@@ -42,7 +42,9 @@ class Config:
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
-    AUTH_RATE_LIMITED = True
+    # FAB's own limit on the login page (all attempts, per address) counts per process unless
+    # its storage is shared: on only with Redis. OpsHub's failed-login limits below always hold.
+    AUTH_RATE_LIMITED = bool(REDIS_URL)
     AUTH_RATE_LIMIT = "10 per 20 second"
     # Schema and permissions are owned by migrations and `flask opshub seed`, never by start-up.
     FAB_CREATE_DB = False
@@ -56,8 +58,14 @@ class Config:
     FAB_INDEX_VIEW = "app.core.dashboard.OpsIndexView"
     FAB_BASE_TEMPLATE = "opshub/base.html"
 
-    # Failed-login limit shared by the login page and /api/v1/security/login
-    OPSHUB_LOGIN_FAILURE_LIMIT = _env("OPSHUB_LOGIN_FAILURE_LIMIT", "5 per minute")
+    # Failed-login limits shared by the login page and /api/v1/security/login, across workers
+    # (database, or Redis with REDIS_URL): per username, per client address, overall. See
+    # app/core/login_limits.py and the README's security section for the policy.
+    OPSHUB_LOGIN_FAILURE_LIMIT = _env("OPSHUB_LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
+    OPSHUB_LOGIN_ADDRESS_LIMIT = _env("OPSHUB_LOGIN_ADDRESS_LIMIT", "20 per 15 minutes")
+    OPSHUB_LOGIN_GLOBAL_LIMIT = _env("OPSHUB_LOGIN_GLOBAL_LIMIT", "100 per 15 minutes")
+    # A page session ends after this many hours at most (an API session with its refresh token)
+    OPSHUB_SESSION_HOURS = float(_env("OPSHUB_SESSION_HOURS", "12"))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     OPSHUB_OPEN_REGISTRATION = _env("OPSHUB_OPEN_REGISTRATION", "0") == "1"
@@ -73,7 +81,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
-    PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "1"))
+    # Forwarded headers (X-Forwarded-For/-Proto/-Host) are trusted from this many proxies in
+    # front of the app; 0 (the default) ignores them: set it to 1 behind one reverse proxy.
+    PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "0"))
+    # Request bodies larger than this answer 413 (1 MiB by default)
+    MAX_CONTENT_LENGTH = int(_env("OPSHUB_MAX_BODY_BYTES", str(1024 * 1024)))
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES: dict = {}
 
@@ -89,6 +101,9 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     AUTH_RATE_LIMITED = False
     OPSHUB_LOGIN_FAILURE_LIMIT = "1000 per minute"
+    OPSHUB_LOGIN_ADDRESS_LIMIT = "10000 per minute"
+    OPSHUB_LOGIN_GLOBAL_LIMIT = "10000 per minute"
+    REDIS_URL = None  # tests pick their store explicitly
     RATELIMIT_STORAGE_URI = "memory://"
 
 
@@ -96,6 +111,8 @@ class ProductionConfig(Config):
     OPSHUB_ENV = "production"
     SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Strict-Transport-Security on every response (0 turns it off, e.g. while testing TLS)
+    OPSHUB_HSTS_SECONDS = int(_env("OPSHUB_HSTS_SECONDS", "31536000"))
 
 
 CONFIGS = {

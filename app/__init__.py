@@ -11,10 +11,10 @@ import jinja2
 import sqlalchemy as sa
 from flask import Flask, abort, g, jsonify, request
 from flask_appbuilder import AppBuilder
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.core.errors import MAX_ID, valid_id
+from app.core.request_guard import ConfiguredProxyFix
 from app.extensions import csrf, db, include_in_autogenerate, migrate
 from config import INSECURE_DEFAULT, config_for_env
 
@@ -61,8 +61,7 @@ def create_app(config: object | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config or config_for_env())
     _check_secrets(app)
-    hops = app.config.get("PROXY_FIX_HOPS", 1)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.wsgi_app = ConfiguredProxyFix(app)  # type: ignore[method-assign]  # PROXY_FIX_HOPS, 0 by default
 
     _load_domains(app)
     db.init_app(app)
@@ -196,3 +195,9 @@ def _register_hooks(app: Flask) -> None:
     def _reset_unit_of_work(_exc):
         for key in [k for k in db.session.info if k.startswith("opshub_")]:
             db.session.info.pop(key, None)
+
+    from app.core import headers, openapi, request_guard
+
+    request_guard.install(app)
+    headers.install(app)
+    openapi.install(app)

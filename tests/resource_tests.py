@@ -19,6 +19,7 @@ that every resource in the registry has such a class.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -193,10 +194,10 @@ class ResourceTests:
     def test_hard_delete_is_for_admins_only(self, client, org):
         staff = f.make_user(org, self.writer)
         admin = f.make_user(org, "Admin", admin=True)
-        row = self.make(org, staff)
-        assert client.delete(f"{self.api}/{row.id}", headers=f.auth(staff)).status_code == 403
-        assert client.delete(f"{self.api}/{row.id}", headers=f.auth(admin, org)).status_code == 200
-        assert [op for op, _ in f.versions_of(self.declared.model, row.id)][-1] == 2  # the delete is versioned
+        pk = self.make(org, staff).id
+        assert client.delete(f"{self.api}/{pk}", headers=f.auth(staff)).status_code == 403
+        assert client.delete(f"{self.api}/{pk}", headers=f.auth(admin, org)).status_code == 200
+        assert [op for op, _ in f.versions_of(self.declared.model, pk)][-1] == 2  # the delete is versioned
 
     # ---------------------------------------------------------------- tenancy
     def test_another_organizations_row_is_404_on_every_route(self, client, org, other_org):
@@ -218,6 +219,20 @@ class ResourceTests:
         assert client.get(f"{self.page}/edit/{theirs.id}").status_code == 404
         for name in self.actions():
             assert client.post(f"{self.page}/do/{name}/{theirs.id}", data={}).status_code == 404, name
+
+    def test_no_count_includes_another_organizations_rows(self, app, org, other_org):
+        owner = f.make_user(org, MANAGER)
+        for _ in range(2):
+            self.make(org, owner)
+        outsider = f.make_user(other_org, MANAGER)
+        client = app.test_client()
+        for archived in ("", "?include_archived=1"):
+            api = client.get(f"{self.api}/{archived}", headers=f.auth(outsider))
+            assert (api.get_json()["count"], api.headers["X-Total-Count"], api.get_json()["result"]) == (0, "0", [])
+        f.page_login(client, outsider)
+        for archived in ("", "?include_archived=1"):
+            page = client.get(f"{self.page}/list/{archived}").get_data(as_text=True)
+            assert 'id="empty-list"' in page and re.search(r"Records:</strong>\s*0\b", page), archived
 
     # ---------------------------------------------------------------- bad input
     def test_invalid_input_is_422_with_its_field_and_writes_nothing(self, client, org):

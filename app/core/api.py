@@ -28,13 +28,19 @@ from flask_appbuilder.api import (
     merge_response_func,
     safe,
 )
-from flask_appbuilder.api.schemas import get_item_schema
+from flask_appbuilder.api.schemas import get_info_schema, get_item_schema
 from flask_appbuilder.const import (
+    API_ADD_COLUMNS_RIS_KEY,
+    API_ADD_TITLE_RIS_KEY,
     API_DESCRIPTION_COLUMNS_RIS_KEY,
+    API_EDIT_COLUMNS_RIS_KEY,
+    API_EDIT_TITLE_RIS_KEY,
+    API_FILTERS_RIS_KEY,
     API_LABEL_COLUMNS_RIS_KEY,
     API_LIST_COLUMNS_RIS_KEY,
     API_LIST_TITLE_RIS_KEY,
     API_ORDER_COLUMNS_RIS_KEY,
+    API_PERMISSIONS_RIS_KEY,
 )
 from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.security.decorators import permission_name, protect
@@ -49,6 +55,7 @@ from app.core.compat import RestApiInternals, request_local_filters
 from app.core.errors import MAX_ID, BadRequest, DomainError, Invalid, valid_id
 from app.core.filters import NotArchived, member_pickers, with_quick_search
 from app.core.history import plain
+from app.core.list_limits import paging_problem, strict_rest_filters
 from app.core.models import require_declared_columns
 from app.core.uow import unit_of_work
 from app.extensions import db
@@ -94,6 +101,8 @@ def fast_rison(schema: dict | None = None):
                 error = next(iter(validator.iter_errors(kwargs["rison"])), None)
                 if error is not None:
                     return self.response_400(message=f"Not a valid rison schema {error.message}")
+                if paging_problem(kwargs["rison"]):
+                    return self.response_400(message=paging_problem(kwargs["rison"]))
             return f(self, *args, **kwargs)
 
         return wraps
@@ -153,6 +162,10 @@ class OpsBaseApi(DocumentedPaths, BaseApi):
 
 
 def _action_doc(resource: str, act: record_actions.RecordAction) -> str:
+    # FAB re-parses the docstring's YAML from its Python repr: a text holding both kinds of quote
+    # would not survive that, so the summary may not mix them
+    if "'" in act.summary and '"' in act.summary:
+        raise ValueError(f"{resource}.{act.name}: an action summary may not mix ' and \" quotes")
     spec: dict[str, Any] = {
         "summary": act.summary or act.label,
         "responses": {
@@ -319,7 +332,7 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
               type: boolean
           - in: query
             name: search
-            description: the search box's term ("contains", over the resource's search columns)
+            description: the search box term, matched as contains over the search columns of the resource
             schema:
               type: string
               maxLength: 200
@@ -333,7 +346,7 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
         """A Filters object of this request's own (FAB mutates its shared `self._filters` per
         request, which mixes up concurrent requests), joined with the base filters."""
         filters = request_local_filters(self._filters)
-        filters.rest_add_filters(rison_args.get("filters", []))
+        strict_rest_filters(filters, rison_args.get("filters", []))  # unknown operators: 400
         base = self._list_base_filters()
         filters.filters += base.filters
         filters.values += base.values
@@ -458,6 +471,69 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
             if isinstance(value, dict) and all(v is None for v in value.values()):
                 out[key] = None  # an empty relation, as FAB's nested schema dumps it
         return out
+
+    # ------------------------------------------------------------ metadata
+    @expose("/_info", methods=["GET"])
+    @protect()
+    @safe
+    @fast_rison(get_info_schema)  # FAB's @rison lets a rison parse error through: a 500
+    @permission_name("info")
+    @merge_response_func(ModelRestApi.merge_current_user_permissions, API_PERMISSIONS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_field_info, API_ADD_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_field_info, API_EDIT_COLUMNS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_search_filters, API_FILTERS_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_add_title, API_ADD_TITLE_RIS_KEY)
+    @merge_response_func(ModelRestApi.merge_edit_title, API_EDIT_TITLE_RIS_KEY)
+    def info(self, **kwargs: Any):
+        """The resource's form fields, filters and the caller's permissions on it.
+        ---
+        get:
+          parameters:
+          - in: query
+            name: q
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/get_info_schema'
+          responses:
+            200:
+              description: Metadata of the resource
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      add_columns:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            name: {type: string}
+                            label: {type: string}
+                            description: {type: string}
+                            type: {type: string}
+                            required: {type: boolean}
+                            unique: {type: boolean}
+                      edit_columns:
+                        type: array
+                        items:
+                          type: object
+                      add_title: {type: string}
+                      edit_title: {type: string}
+                      filters:
+                        type: object
+                        additionalProperties:
+                          type: array
+                          items:
+                            type: object
+                            properties:
+                              name: {type: string}
+                              operator: {type: string}
+                      permissions:
+                        type: array
+                        items: {type: string}
+        """
+        return self.info_headless(**kwargs)
 
     # ------------------------------------------------------------ item
     @expose("/<int:pk>", methods=["GET"])

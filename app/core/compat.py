@@ -31,7 +31,7 @@ from wtforms.widgets import html_params
 from app.core.errors import DomainError
 
 # ------------------------------------------------------------------ FAB names we rely on
-LOGIN_ENDPOINTS = frozenset({"AuthDBView.login", "SecurityApi.login"})
+LOGIN_ENDPOINTS = frozenset({"AuthDBView.login", "OpsAuthDBView.login", "SecurityApi.login"})
 # FAB's self-service permissions (a user's own profile) and its security views' resource names
 SELF_SERVICE = frozenset({("can_userinfo", "UserDBModelView"), ("menu_access", "Security")})
 SELF_SERVICE_VIEWS = frozenset({"ResetMyPasswordView", "UserInfoEditView"})

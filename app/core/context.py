@@ -96,7 +96,10 @@ def in_tenant_request() -> bool:
 
 
 def remote_addr() -> str | None:
-    return request.remote_addr if has_request_context() else None
+    """The client's address: validated and bounded (app.core.request_guard), or None."""
+    from app.core.request_guard import client_address
+
+    return client_address() if has_request_context() else None
 
 
 def request_id() -> str | None:
@@ -104,6 +107,8 @@ def request_id() -> str | None:
         return None
     rid = getattr(g, "_opshub_request_id", None)
     if rid is None:
-        rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        from app.core.request_guard import valid_request_id
+
+        rid = valid_request_id(request.headers.get("X-Request-Id")) or uuid.uuid4().hex
         g._opshub_request_id = rid
     return rid

@@ -52,7 +52,9 @@ class OpsInterface(InterfaceInternals):
         """Capped count of a filtered ORM query: exact up to OPSHUB_COUNT_CAP rows, then the cap.
         The session's scope hook scopes the subquery too (tests/test_lists.py checks it)."""
         cap = current_app.config["OPSHUB_COUNT_CAP"] if has_app_context() else 10_000
-        pk = sa.inspect(self.obj).primary_key[0]
+        # the ORM attribute, not the table's column: the scope hook's criteria attach to entities,
+        # and a bare column query (no filter naming the model) would count every organization
+        pk = getattr(self.obj, sa.inspect(self.obj).primary_key[0].key)
         limited = query.with_entities(pk).order_by(None).limit(cap + 1).subquery()
         count = self.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
         g._opshub_count_exact = count <= cap

@@ -150,7 +150,7 @@ class Lifecycle:
             ],
             allowed=lambda record, choice: self.may_move(record, choice.params["to"]),
             done=lambda record, _: f"“{record}” is now {self.label(getattr(record, self.field))}.",
-            summary=f'Move the {self.noun} to another {self.field}: {{"to": ...}} (the lifecycle\'s rules apply).',
+            summary=f'Move the {self.noun} to another {self.field}: {{"to": ...}} (the rules of its lifecycle apply).',
             **options,
         )
 

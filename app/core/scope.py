@@ -18,8 +18,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from app.core import context, lifecycle
 from app.core.context import UNSCOPED
 from app.core.errors import Forbidden, Invalid
+from app.core.integrity import refuse_delete_while_referenced
 from app.core.models import ArchiveMixin, AssignedScope, AuditMixin, TenantMixin, utcnow
 from app.core.tenancy import Membership
+from app.core.text_rules import text_problem
 
 USER_AUDIT_FKS = {"created_by_id", "updated_by_id", "archived_by_id"}
 
@@ -105,7 +107,9 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
             continue
         value = getattr(obj, local_col.key)
         related = getattr(obj, rel.key) if rel.key in state.dict else None
-        if value is None and related is not None:
+        if related is not None and not state.attrs[local_col.key].history.has_changes():
+            # the relationship is what is about to be written (forms and the API set it): the
+            # column still holds the saved value until the flush syncs it
             value = getattr(related, "id", None)
         if value is None:
             continue
@@ -144,12 +148,12 @@ def _check_lengths(obj) -> None:
     API's schemas check lengths, services and forms may not; PostgreSQL would raise a 500 and
     SQLite would store it silently."""
     for column in sa.inspect(type(obj)).columns:
-        length = getattr(column.type, "length", None)
-        if not length or not isinstance(column.type, sa.String):
+        if not isinstance(column.type, sa.String):
             continue
         value = getattr(obj, column.key, None)
-        if isinstance(value, str) and len(value) > length:
-            raise Invalid(f"{column.key}: too long", {column.key: [f"At most {length} characters."]})
+        problem = text_problem(value, column.type.length) if isinstance(value, str) else None
+        if problem:  # too long for its column (or TEXT_MAX), or control characters: app.core.text_rules
+            raise Invalid(f"{column.key}: {problem}", {column.key: [problem]})
 
 
 def _blank_to_null(obj) -> None:
@@ -246,5 +250,6 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
             continue
         if hasattr(obj, "before_delete"):
             obj.before_delete()
+        refuse_delete_while_referenced(session, obj)  # 409 naming what still refers to it
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, False)

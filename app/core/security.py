@@ -4,9 +4,11 @@
   global roles (Admin). FAB reads them through `get_user_roles`, so pages, menus and the API all
   agree.
 * Permissions of those roles are loaded once per request (one query) and checked in memory.
-* Failed logins are limited per client address and per username on the login page AND on
-  `/api/v1/security/login`; logins are written to the audit log.
-* JWTs carry a `jti`; `/api/v1/security/logout` revokes it (blocklist table).
+* Failed logins are limited per username, per client address and overall, on the login page
+  AND on `/api/v1/security/login`, in shared storage (app.core.login_limits); logins are
+  written to the audit log.
+* JWTs carry a `jti` and the `sid` of their login (app.core.sessions); logout revokes the
+  session (its access and refresh tokens alike), the jti blocklist stays for single tokens.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, jsonify, request
+from flask import current_app, g, has_request_context, jsonify
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
@@ -25,14 +27,11 @@ from flask_appbuilder.security.sqla.models import (
     assoc_permissionview_role,
 )
 from flask_jwt_extended import JWTManager
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import joinedload
 
-from app.core import context
+from app.core import context, login_limits, sessions
 from app.core.accounts import OpsUserDBModelView
-from app.core.compat import LOGIN_ENDPOINTS, SELF_SERVICE, SecurityManagerInternals, fab_security_resources
+from app.core.compat import SELF_SERVICE, SecurityManagerInternals, fab_security_resources
 from app.core.tenancy import membership_for, memberships_of, resolve_active_membership
 
 
@@ -47,12 +46,12 @@ class RevokedToken(Model):
 class OpsSecurityManager(SecurityManagerInternals, SecurityManager):
     userstatschartview = None  # FAB's chart views load Google Charts from the internet
     userdbmodelview = OpsUserDBModelView  # the users page shows each user's organizations
+    authdbview = sessions.OpsAuthDBView  # logout is a POST that revokes the session
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
         app = current_app
-        self._login_limit = parse(app.config["OPSHUB_LOGIN_FAILURE_LIMIT"])
-        self._login_limiter = MovingWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+        self.login_limits = login_limits.LoginLimits.from_config(app.config)  # shared storage: DB or Redis
         app.before_request(self._refuse_limited_login)
 
     # ---------------------------------------------------------------- users and roles
@@ -82,11 +81,13 @@ class OpsSecurityManager(SecurityManagerInternals, SecurityManager):
         def _invalid(reason: str):
             return jsonify(message=f"Invalid token: {reason}"), 401
 
-        @jwt_manager.token_in_blocklist_loader
-        def _is_revoked(_header, payload) -> bool:
-            return self.is_revoked(payload.get("jti"))
-
+        sessions.install_jwt(jwt_manager)  # a `sid` claim per login; the blocklist checks it
         return jwt_manager
+
+    def create_login_manager(self, app):
+        login_manager = super().create_login_manager(app)
+        sessions.install_login_manager(login_manager)  # page sessions checked per request
+        return login_manager
 
     def is_revoked(self, jti: str | None) -> bool:
         return (
@@ -189,34 +190,13 @@ class OpsSecurityManager(SecurityManagerInternals, SecurityManager):
         return (permission, resource) in self.user_permissions(user)
 
     # ---------------------------------------------------------------- login
-    def _login_keys(self, username: str | None) -> list[str]:
-        keys = [f"login-fail-ip:{request.remote_addr}"]
-        if username:
-            keys.append(f"login-fail-user:{username.lower()}")
-        return keys
-
-    def _submitted_username(self) -> str | None:
-        if request.is_json:
-            body = request.get_json(silent=True)
-            return body.get("username") if isinstance(body, dict) and isinstance(body.get("username"), str) else None
-        return request.form.get("username")
-
     def _refuse_limited_login(self):
-        if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
-            return None
-        keys = self._login_keys(self._submitted_username())
-        if all(self._login_limiter.test(self._login_limit, key) for key in keys):
-            return None
-        message = "Too many failed logins; try again later."
-        if request.endpoint == "SecurityApi.login":
-            return jsonify(message=message), 429
-        return message, 429, {"Content-Type": "text/plain; charset=utf-8"}
+        return login_limits.refuse_if_limited(self.login_limits)
 
     def auth_user_db(self, username, password):
         user = super().auth_user_db(username, password)
-        if user is None and has_request_context():
-            for key in self._login_keys(username if isinstance(username, str) else None):
-                self._login_limiter.hit(self._login_limit, key)
+        if user is None:
+            login_limits.record_failure(self.login_limits, username)
         return user
 
     def on_user_login(self, user) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.core import compat, context
 from app.core.errors import Conflict, DomainError
+from app.core.integrity import generic_message
 from app.core.versioning import ACTION_KEY
 from app.extensions import db
 
@@ -68,7 +69,6 @@ class ConstraintMessage:
 
 
 _constraint_messages: list[ConstraintMessage] = []
-GENERIC_CONFLICT = "This change conflicts with other records (a duplicate, or a record still in use)."
 
 
 def register_constraint_messages(messages: list[ConstraintMessage]) -> None:
@@ -82,7 +82,7 @@ def integrity_message(exc: IntegrityError) -> str:
     for message in _constraint_messages:
         if message.matches(exc):
             return message.message
-    return GENERIC_CONFLICT
+    return generic_message(exc)  # a sentence by the kind of constraint; the database's text is logged
 
 
 def _actor_id(actor: Any) -> int | None:

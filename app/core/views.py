@@ -10,7 +10,6 @@ input kept); optimistic locking on edit; pickers that search the server as the u
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, flash, g, jsonify, redirect, request, url_for
@@ -18,7 +17,6 @@ from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.utils.base import is_safe_redirect_url
 from markupsafe import Markup
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
@@ -31,7 +29,9 @@ from app.core.compat import ModelViewInternals, fill_filters_from_request, reque
 from app.core.errors import DomainError, valid_id
 from app.core.fields import RemoteSelectField
 from app.core.filters import NotArchived, member_pickers, with_quick_search
+from app.core.list_limits import capped_page_size
 from app.core.models import TenantMixin, require_declared_columns
+from app.core.request_guard import local_target
 from app.core.scope import capability, may_change
 from app.core.uow import unit_of_work
 from app.core.widgets import OpsAddFormWidget, OpsFormWidget, OpsListWidget
@@ -50,7 +50,6 @@ VIEW_METHODS = {
     "do": "read",  # a record action: its own permission is checked against its declaration
     "similar": "read",
 }
-MAX_PAGE_SIZE = 100
 EMPTY = Markup('<span class="text-muted">—</span>')
 YES, NO = Markup('<span class="bool-yes" title="Yes">✓</span>'), Markup('<span class="bool-no" title="No">—</span>')
 
@@ -88,27 +87,14 @@ def _readable_value(formatter=None, chips: bool = False):
     return render
 
 
-def local_path(target: str | None, default: str) -> str:
-    """`target` if it is a path on this site, else `default`: never off-site. (FAB's check
-    refuses other hosts and schemes, tab tricks included; a backslash, which some browsers read
-    as a slash, is refused too.)"""
-    target = target or ""
-    if target.startswith("/") and "\\" not in target and is_safe_redirect_url(target):
-        return target
-    return default
-
-
 def safe_next(default: str) -> str:
     """Back to the page a form came from (a board, a detail page), never off-site."""
-    return local_path(request.form.get("next"), default)
+    return local_target(request.form.get("next")) or default
 
 
 def safe_referrer(default: str) -> str:
     """Back to the referring page when it is one of ours, else `default`."""
-    parts = urlsplit(request.referrer or "")
-    if parts.netloc and parts.netloc != request.host:
-        return default
-    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""), default)
+    return local_target(request.referrer) or default
 
 
 class OpsModelView(ModelViewInternals):
@@ -231,7 +217,7 @@ class OpsModelView(ModelViewInternals):
         }
 
     def bounded_page_size(self, page_size) -> int:
-        return max(1, min(int(page_size or self.page_size), MAX_PAGE_SIZE))
+        return max(1, capped_page_size(int(page_size or self.page_size)))  # psize_<View> capped like the API
 
     def record_or_404(self, pk):
         """Archived rows too: they are shown, edited, restored and reverted by pk."""

@@ -26,7 +26,7 @@ class DealCommentParams(Schema):
 
 class LeadConvertParams(Schema):
     deal_title = fields.String(validate=validate.Length(min=1, max=200))
-    amount = fields.Decimal(allow_nan=False, as_string=True, validate=validate.Range(min=0))
+    amount = fields.Decimal(allow_nan=False, as_string=True)  # the service refuses negatives and NaN
 
 
 def _move_choices(deal) -> list[Choice]:

@@ -99,9 +99,10 @@ $(function () {
   });
 });
 
-/* Forms that ask before they act: data-confirm="Archive this record?" (no inline handlers). */
+/* Forms that ask first (archive, revert, close, convert, remove a member): the question is the
+   form's data-confirm text. No inline handlers: the pages run under a CSP without 'unsafe-inline'. */
 $(document).on("submit", "form[data-confirm]", function (e) {
-  if (!window.confirm($(this).data("confirm"))) { e.preventDefault(); }
+  if (!window.confirm($(this).attr("data-confirm"))) { e.preventDefault(); }
 });
 
 /* "/" focuses the list's search box (unless typing in a field already). */

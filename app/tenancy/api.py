@@ -10,7 +10,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from app.core import context, tenancy
+from app.core import context, sessions, tenancy
 from app.core.actions import capabilities
 from app.core.api import OpsBaseApi, domain_errors, json_body
 from app.core.errors import MAX_ID, NotFound
@@ -99,6 +99,7 @@ class SessionApi(OpsBaseApi):
               description: Revoked
         """
         sm = current_app.appbuilder.sm
+        sessions.end(get_jwt().get("sid"))  # the login's refresh token dies with it
         sm.revoke_token(get_jwt())
         body = request.get_json(silent=True)
         if isinstance(body, dict) and isinstance(body.get("refresh_token"), str):
@@ -170,9 +171,28 @@ class OrganizationApi(OpsBaseApi):
         """Members of the active organization.
         ---
         get:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
           responses:
             200:
               description: Members
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            user_id: {type: integer}
+                            username: {type: string}
+                            role: {type: string}
         """
         active = tenancy.resolve_active_organization()
         if active is None or active.id != org_id:
@@ -197,6 +217,22 @@ class OrganizationApi(OpsBaseApi):
         """Add a user to the organization with a role.
         ---
         post:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [user_id, role]
+                  properties:
+                    user_id: {type: integer}
+                    role: {type: string}
           responses:
             201:
               description: Added
@@ -218,6 +254,26 @@ class OrganizationApi(OpsBaseApi):
         """Change a member's role.
         ---
         put:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
+          - in: path
+            name: user_id
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [role]
+                  properties:
+                    role: {type: string}
           responses:
             200:
               description: Changed
@@ -236,6 +292,17 @@ class OrganizationApi(OpsBaseApi):
         """Remove a member.
         ---
         delete:
+          parameters:
+          - in: path
+            name: org_id
+            required: true
+            schema:
+              type: integer
+          - in: path
+            name: user_id
+            required: true
+            schema:
+              type: integer
           responses:
             200:
               description: Removed

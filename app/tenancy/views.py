@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from app.core import context, tenancy
 from app.core.context import UNSCOPED
 from app.core.errors import DomainError, Invalid, NotFound
+from app.core.request_guard import local_target
 from app.core.tenancy import Membership, Organization
 from app.extensions import db
 from app.tenancy import services
@@ -31,11 +32,9 @@ class OrgSwitchView(BaseView):
         if org_id not in allowed:
             abort(404)
         session["org_id"] = org_id
-        target = (
-            request.referrer
-            if request.referrer and "/show/" not in request.referrer and "/edit/" not in request.referrer
-            else None
-        )
+        target = local_target(request.referrer)  # back where the switch was made, never off-site
+        if target and ("/show/" in target or "/edit/" in target):
+            target = None  # another organization's row would be a 404
         return redirect(target or url_for("OpsIndexView.index"))
 
 

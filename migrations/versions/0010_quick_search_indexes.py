@@ -7,13 +7,13 @@ matches. client.name and contact.last_name have theirs from 0002. Like 0002, the
 and named `*_search`, which autogenerate and the models-vs-migrations test leave alone.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 """
 
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

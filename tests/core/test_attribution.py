@@ -13,10 +13,15 @@ def _last_tx(user):
     return db.session.scalars(sa.select(Tx).where(Tx.user_id == user.id).order_by(Tx.id.desc())).first()
 
 
-def test_api_writes_record_user_org_forwarded_address_and_request_id(client, org):
+def test_api_writes_record_user_org_forwarded_address_and_request_id(app, client, org):
+    """Behind one proxy (PROXY_FIX_HOPS=1) the forwarded address is the client's."""
     user = f.make_user(org, "Staff")
     headers = {**f.auth(user), "X-Forwarded-For": "203.0.113.7", "X-Request-Id": "req-abc-123"}
-    assert client.post("/api/v1/clients/", json={"name": "Attributed Co"}, headers=headers).status_code == 201
+    app.config["PROXY_FIX_HOPS"] = 1
+    try:
+        assert client.post("/api/v1/clients/", json={"name": "Attributed Co"}, headers=headers).status_code == 201
+    finally:
+        app.config["PROXY_FIX_HOPS"] = 0
     tx = _last_tx(user)
     assert (tx.organization_id, tx.remote_addr, tx.request_id) == (org.id, "203.0.113.7", "req-abc-123")
 

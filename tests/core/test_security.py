@@ -1,5 +1,5 @@
-"""Login on the pages and the API, token refresh and revocation, rate limits, secrets, cookies,
-CSRF and the Public role."""
+"""Login on the pages and the API, token refresh and revocation, secrets, cookies, CSRF and the
+Public role. Failed-login limits: test_login_limits.py; sessions and logout: test_sessions.py."""
 
 import pytest
 from flask_jwt_extended import create_refresh_token
@@ -61,60 +61,6 @@ def test_a_refresh_token_is_not_an_access_token(client, org):
     user = f.make_user(org, "Staff")
     refresh = create_refresh_token(identity=str(user.id))
     assert client.get("/api/v1/clients/", headers={"Authorization": f"Bearer {refresh}"}).status_code == 401
-
-
-@pytest.fixture
-def strict_limit(app):
-    from limits import parse
-
-    sm = app.appbuilder.sm
-    before = sm._login_limit
-    sm._login_limit = parse("3 per minute")
-    yield
-    sm._login_limit = before
-
-
-def test_failed_api_logins_are_rate_limited(client, org, strict_limit):
-    user = f.make_user(org, "Staff")
-    env = {"REMOTE_ADDR": "10.1.1.1"}
-    for _ in range(3):
-        resp = client.post(
-            "/api/v1/security/login",
-            environ_base=env,
-            json={"username": user.username, "password": "bad", "provider": "db"},
-        )
-        assert resp.status_code == 401
-    resp = client.post(
-        "/api/v1/security/login",
-        environ_base=env,
-        json={"username": user.username, "password": f.PASSWORD, "provider": "db"},
-    )
-    assert resp.status_code == 429
-
-
-def test_failed_page_logins_are_rate_limited(client, org, strict_limit):
-    user = f.make_user(org, "Staff")
-    env = {"REMOTE_ADDR": "10.2.2.2"}
-    for _ in range(3):
-        client.post("/login/", data={"username": user.username, "password": "bad"}, environ_base=env)
-    resp = client.post("/login/", data={"username": user.username, "password": f.PASSWORD}, environ_base=env)
-    assert resp.status_code == 429
-
-
-def test_the_limit_also_follows_the_username_across_addresses(client, org, strict_limit):
-    user = f.make_user(org, "Staff")
-    for i in range(3):
-        client.post(
-            "/api/v1/security/login",
-            environ_base={"REMOTE_ADDR": f"10.3.3.{i}"},
-            json={"username": user.username, "password": "bad", "provider": "db"},
-        )
-    resp = client.post(
-        "/api/v1/security/login",
-        environ_base={"REMOTE_ADDR": "10.3.3.99"},
-        json={"username": user.username, "password": f.PASSWORD, "provider": "db"},
-    )
-    assert resp.status_code == 429
 
 
 @pytest.mark.parametrize("secret", [None, "", INSECURE_DEFAULT, "short"])

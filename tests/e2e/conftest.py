@@ -147,18 +147,54 @@ def requests_made() -> RequestLog:
     return RequestLog()
 
 
+# Every page reports what its Content-Security-Policy blocked: the event is forwarded to the
+# console (it survives navigations there), where the fixture collects it with Chromium's own
+# "Refused to ..." messages.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+class CspLog:
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.dialogs: list[str] = []
+
+    def record(self, message) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            self.violations.append(f"{message.page.url if hasattr(message, 'page') else ''} {text}")
+
+
 @pytest.fixture
-def page(browser, live_server, requests_made):
-    """A fresh browser context: 1280x800, confirm() dialogs accepted, every request recorded."""
+def csp_log() -> CspLog:
+    return CspLog()
+
+
+@pytest.fixture
+def page(browser, live_server, requests_made, csp_log):
+    """A fresh browser context: 1280x800, confirm() dialogs accepted, every request recorded,
+    and no page may report a CSP violation (checked when the test ends)."""
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server)
     context.set_default_timeout(15_000)
+    context.add_init_script(CSP_REPORTER)
     page = context.new_page()
     page.on("request", requests_made.record)
-    page.on("dialog", lambda dialog: dialog.accept())
+    page.on("console", csp_log.record)
+
+    def accept(dialog):
+        csp_log.dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
     try:
         yield page
     finally:
         context.close()
+    assert csp_log.violations == [], "pages reported CSP violations"
 
 
 @pytest.fixture(scope="session")

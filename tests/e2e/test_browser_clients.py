@@ -107,7 +107,10 @@ def test_admin_adds_archives_restores_a_client_and_reads_its_history_without_lea
     page.click("form button[type=submit]:has-text('Save')")
     page.wait_for_load_state()
     assert_no_error_flash(page)
-    expect(page.locator(".alert-success")).to_contain_text("Added")
+    # the saved record's own page, with a message that names it
+    expect(page).to_have_url(re.compile(r"/clients/show/\d+$"))
+    expect(page.locator(".alert-success")).to_contain_text(f"Client “{NEW_CLIENT['name']}” created.")
+    expect(page.locator("#record-title")).to_contain_text(NEW_CLIENT["name"])
 
     # find it in the list and open its show page
     page.goto("/clients/list/")

@@ -55,7 +55,7 @@ def test_admin_gets_a_form_error_for_a_second_active_production(page, requests_m
     page.goto("/instances/add")
     page.fill("#name", "acme-prod-second")
     page.select_option("#type", "PRODUCTION")
-    page.click("#s2id_project, .select2-selection")
+    page.click("#project + .select2 .select2-selection")
     page.fill(".select2-search__field", "Acme")
     page.locator(".select2-results__option", has_text=ASSIGNED).click()
     page.fill("#odoo_version", "17.0")
