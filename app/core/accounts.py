@@ -10,7 +10,7 @@ as known words), and changing it needs the current one.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from app.core import context
+from app.core import context, sessions
 from app.core.errors import Invalid
 from app.core.uow import unit_of_work
 from app.extensions import db
@@ -89,7 +89,10 @@ class ProfileView(BaseView):
                 self.render_template("opshub/profile.html", user=user, errors=exc.fields, min_length=MIN_PASSWORD),
                 422,
             )
-        flash("Your password was changed.", "success")
+        # every session of the user ended with the change (app/core/sessions.py): this browser
+        # carries on with a new one
+        session[sessions.SESSION_KEY] = sessions.start(user.id, sessions.PAGE)
+        flash("Your password was changed. Your other sessions are signed out.", "success")
         return redirect(url_for("ProfileView.show"))
 
 

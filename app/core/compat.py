@@ -19,6 +19,7 @@ from flask import flash, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.fieldwidgets import DatePickerWidget, DateTimePickerWidget
+from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
@@ -241,7 +242,21 @@ def fill_filters_from_request(filters, disallow_if_not_in_search: bool = True):
     return filters
 
 
-# ------------------------------------------------------------------ ModelRestApi
+# ------------------------------------------------------------------ ModelRestApi / BaseApi
+def wrap_fab_api_500(wrapper) -> None:
+    """FAB's `@safe` answers any exception with `BaseApi.response_500`: wrap it once so that an
+    outage is a 503 and a refused value a 400 (app/core/request_guard.py)."""
+    from flask_appbuilder.api import BaseApi
+
+    if not hasattr(BaseApi.response_500, "__wrapped__"):
+        BaseApi.response_500 = wrapper(BaseApi.response_500)
+
+
+def fab_all_filters(filters) -> dict:
+    """Every column's filter classes in the order FAB indexes `_flt_<n>_<col>` by."""
+    return filters._all_filters
+
+
 class RestApiInternals(ModelRestApi):
     def _handle_filters_args(self, rison_args):
         return self.request_filters(rison_args)
@@ -327,7 +342,9 @@ PRIVATE_SYMBOLS: list[tuple[object, str, tuple[str, ...] | None]] = [
     (ModelRestApi, "_handle_page_args", ("self", "rison_args")),
     (ModelRestApi, "_merge_update_item", ("self", "model_item", "data")),
     (ModelRestApi, "_base_filters", None),
+    (ModelRestApi, "response_500", ("self", "message")),
     (ModelRestApi, "_filters", None),
+    (Filters, "_all_filters", None),
     (SQLAInterface, "_apply_inner_all", ("self", "query", "filters", "order_column", "order_direction", "page")),
     (BaseSecurityManager, "_has_view_access", ("self", "user", "permission_name", "view_name")),
     (BaseSecurityManager, "_get_user_permission_view_menus", ("self", "user", "permission_name", "view_menus_name")),

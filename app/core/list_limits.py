@@ -9,6 +9,8 @@ import re
 from flask import current_app, request
 from flask_appbuilder.exceptions import InvalidOperationFilterFABException
 
+from app.core import compat
+
 FLT_ARG = re.compile(r"^_flt_(\d)_(.+)$")
 
 
@@ -56,7 +58,7 @@ def page_filter_problem(view) -> str | None:
     """The HTML list's `_flt_<n>_<column>` arguments must name a search column and one of its
     filters; FAB skips the others and lists every row."""
     search = view._filters.get_search_filters()
-    every = view._filters._all_filters  # FAB picks the filter by index from here
+    every = compat.fab_all_filters(view._filters)  # FAB picks the filter by index from here
     for key in request.args:
         if not key.startswith("_flt_"):
             continue

@@ -229,16 +229,12 @@ def _beyond_int_range() -> bool:
 
 def install(app: Flask) -> None:
     """Register the guard (first, right after the per-request reset) and the error answers."""
-    from flask_appbuilder.api import BaseApi
-
-    from app.core import list_limits
+    from app.core import compat, list_limits
 
     list_limits.install(app)
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.insert(1 if funcs else 0, guard_request)
-
-    if not hasattr(BaseApi.response_500, "__wrapped__"):
-        BaseApi.response_500 = api_failure(BaseApi.response_500)
+    compat.wrap_fab_api_500(api_failure)
 
     @app.errorhandler(MethodNotAllowed)
     @app.errorhandler(NotFound)
