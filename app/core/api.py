@@ -182,7 +182,7 @@ def _action_route(resource: str, act: record_actions.RecordAction):
     fn = permission_name(act.route_name)(fn)
     fn = safe(fn)
     fn = protect()(fn)
-    return expose(f"/<int:pk>/{act.name}", methods=["POST"])(fn)
+    return expose(f"/<int:pk>/{act.route_path}", methods=["POST"])(fn)
 
 
 class OpsModelRestApi(DocumentedPaths, RestApiInternals):
