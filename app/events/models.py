@@ -57,9 +57,13 @@ def _changed(obj: Any, attr: str) -> bool:
     return sa.inspect(obj).attrs[attr].history.has_changes()
 
 
+NOBODY = 0  # no user has this id: a row "owned by nobody" is changed only with can_edit_all
+
+
 def _client_owner(client_id: int | None) -> set[int]:
+    """The client's account manager; a client without one is nobody's own customer."""
     client = db.session.get(Client, client_id) if client_id is not None else None
-    return {client.owner_id} if client is not None and client.owner_id is not None else set()
+    return {client.owner_id} if client is not None and client.owner_id is not None else {NOBODY}
 
 
 class Contract(BusinessModel):
