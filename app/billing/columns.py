@@ -31,6 +31,8 @@ INVOICE = Columns(
     base_order=("created_at", "desc"),
     labels={
         "number": "Number",
+        "status": "Status",
+        "total": "Total",
         "discount_total": "Discount",
         "tax_total": "Tax",
         "paid_total": "Paid",
