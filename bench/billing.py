@@ -181,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         rec = big["measures"]["receivables"]
         if "raw" in rec:
             print(
-                f"{engine:<7} receivables at {big['n']:,}: {rec['group_bys']} GROUP BY statements; p50 {rec['p50']:.1f} ms, "
-                f"its GROUP BY alone {rec['raw']['p50']:.1f} ms"
+                f"{engine:<7} receivables at {big['n']:,}: {rec['group_bys']} GROUP BY statements;"
+                f" p50 {rec['p50']:.1f} ms, its GROUP BY alone {rec['raw']['p50']:.1f} ms"
             )
     return 0
 
