@@ -58,11 +58,13 @@ bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.projects
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.billing
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
 	$(BIN)/python -m bench.projects --requests 100
 	$(BIN)/python -m bench.pipeline --requests 50
+	$(BIN)/python -m bench.billing --sizes 10000,30000 --requests 50
 
 lint: install
 	$(BIN)/ruff check .

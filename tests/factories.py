@@ -178,3 +178,66 @@ def versions_of(model, pk: int, *, with_tx: bool = False):
 def acting(user: User | None, org: Organization):
     """Act as `user` (or nobody) in `org`, as system work: for setting up a test's rows."""
     return context.acting_as(user.id if user is not None else None, org.id, system=True)
+
+
+# ------------------------------------------------------------------ billing and events
+def make_invoice(
+    org: Organization,
+    client: Client | None = None,
+    *,
+    lines=(("Work", "2", "50.00", "20", "0"),),
+    send: bool = False,
+    actor: User | None = None,
+    **fields,
+):
+    """An invoice (a draft unless `send`) with `lines` as (description, quantity, unit price,
+    tax %, discount %)."""
+    from app.billing import services
+
+    client = client or make_client(org)
+    specs = [
+        {"description": d, "quantity": q, "unit_price": p, "tax_rate": t, "discount_rate": r} for d, q, p, t, r in lines
+    ]
+    with acting(actor, org):
+        return services.create_invoice(client.id, lines=specs, send=send, **fields)
+
+
+def pay(invoice, amount, org: Organization, actor: User | None = None):
+    from app.billing import services
+
+    with acting(actor, org):
+        return services.add_payment(invoice, amount)
+
+
+def make_contract(org: Organization, client: Client | None = None, *, signed: bool = False, total="1000", **fields):
+    from app.events import services
+    from app.events.models import Contract
+
+    client = client or make_client(org)
+    fields.setdefault("reference", unique("CT-"))
+    with acting(None, org), unit_of_work() as s:
+        contract = Contract(client_id=client.id, total_amount=total, **fields)
+        s.add(contract)
+    if signed:
+        with acting(None, org):
+            services.sign_contract(contract)
+    return contract
+
+
+def make_event(org: Organization, contract=None, *, support: User | None = None, **fields):
+    from datetime import datetime, timedelta
+
+    from app.events.models import Event
+
+    contract = contract or make_contract(org, signed=True)
+    fields.setdefault("name", unique("Event "))
+    fields.setdefault("start", datetime(2031, 5, 1, 18, 0))
+    fields.setdefault("end", fields["start"] + timedelta(hours=4))
+    with acting(None, org), unit_of_work() as s:
+        event = Event(contract_id=contract.id, support_id=support.id if support else None, **fields)
+        s.add(event)
+    return event
+
+
+def db_org(row) -> Organization:
+    return db.session.get(Organization, row.organization_id)

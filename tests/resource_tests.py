@@ -110,6 +110,10 @@ class ResourceTests:
     def actions(self) -> list[str]:
         return [a.name for a in registry.actions_of(self.resource)]
 
+    def route(self, action: str) -> str:
+        """The API path segment of an action (`add_payment` answers at .../payments)."""
+        return registry.action(self.resource, action).route_path
+
     # ---------------------------------------------------------------- API: the permission matrix
     def test_the_api_requires_a_token(self, client, org):
         row = self.make(org, None)
@@ -119,7 +123,7 @@ class ResourceTests:
             ("POST", f"{self.api}/"),
             ("PUT", f"{self.api}/{row.id}"),
             ("GET", f"{self.api}/{row.id}/history"),
-            *[("POST", f"{self.api}/{row.id}/{name}") for name in self.actions()],
+            *[("POST", f"{self.api}/{row.id}/{self.route(name)}") for name in self.actions()],
         ]:
             assert client.open(url, method=method, json={}).status_code == 401, (method, url)
 
@@ -134,7 +138,9 @@ class ResourceTests:
         assert client.delete(f"{self.api}/{row.id}", headers=h).status_code == 403
         for name in self.actions():
             target = self.prepare(name, org, user)
-            resp = client.post(f"{self.api}/{target.id}/{name}", json=self.params_for(name, target), headers=h)
+            resp = client.post(
+                f"{self.api}/{target.id}/{self.route(name)}", json=self.params_for(name, target), headers=h
+            )
             assert resp.status_code == 403, name
         assert _transactions_by(user) == 0
 
@@ -148,7 +154,9 @@ class ResourceTests:
         assert client.put(f"{self.api}/{row.id}", json=self.change, headers=h).status_code == 403
         for name in self.actions():
             target = self.prepare(name, org, user)
-            resp = client.post(f"{self.api}/{target.id}/{name}", json=self.params_for(name, target), headers=h)
+            resp = client.post(
+                f"{self.api}/{target.id}/{self.route(name)}", json=self.params_for(name, target), headers=h
+            )
             assert resp.status_code == 403, name
         assert _transactions_by(user) == 0
 
@@ -169,7 +177,7 @@ class ResourceTests:
         for name in self.actions():
             row = self.prepare(name, org, user)
             before = _transactions_by(user)
-            resp = client.post(f"{self.api}/{row.id}/{name}", json=self.params_for(name, row), headers=h)
+            resp = client.post(f"{self.api}/{row.id}/{self.route(name)}", json=self.params_for(name, row), headers=h)
             assert resp.status_code in (200, 201), (name, resp.get_json())
             assert _transactions_by(user) == before + 1, name  # one action, one transaction
             Tx = transaction_model()
@@ -186,7 +194,7 @@ class ResourceTests:
             row = self.prepare(name, org, user)
             before = _transactions_by(user)
             body = {**self.params_for(name, row), "bogus_parameter": 1}
-            resp = client.post(f"{self.api}/{row.id}/{name}", json=body, headers=h)
+            resp = client.post(f"{self.api}/{row.id}/{self.route(name)}", json=body, headers=h)
             assert resp.status_code == 422, (name, resp.get_json())
             assert "bogus_parameter" in resp.get_json()["message"], name
             assert _transactions_by(user) == before, name
@@ -211,7 +219,10 @@ class ResourceTests:
         assert client.get(f"{base}/history", headers=h).status_code == 404
         assert client.delete(base, headers=f.auth(admin, org)).status_code == 404
         for name in self.actions():
-            assert client.post(f"{base}/{name}", json=self.params_for(name, theirs), headers=h).status_code == 404
+            assert (
+                client.post(f"{base}/{self.route(name)}", json=self.params_for(name, theirs), headers=h).status_code
+                == 404
+            )
         listed = client.get(f"{self.api}/?include_archived=1", headers=h).get_json()
         assert theirs.id not in listed["ids"]
         f.page_login(client, user)

@@ -63,10 +63,16 @@ class RecordAction:
     bulk: bool = False  # also a bulk action on the list
     on_page: bool = True  # a button on the record's page (revert has its own, in History)
     summary: str = ""
+    # the API route's last segment when it is not the name (`add_payment` answers at .../payments)
+    path: str | None = None
 
     @property
     def route_name(self) -> str:
         return f"action_{self.name}"
+
+    @property
+    def route_path(self) -> str:
+        return self.path or self.name
 
     def buttons(self, record) -> list[Choice]:
         if self.choices is None:

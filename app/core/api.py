@@ -195,7 +195,7 @@ def _action_route(resource: str, act: record_actions.RecordAction):
     fn = permission_name(act.route_name)(fn)
     fn = safe(fn)
     fn = protect()(fn)
-    return expose(f"/<int:pk>/{act.name}", methods=["POST"])(fn)
+    return expose(f"/<int:pk>/{act.route_path}", methods=["POST"])(fn)
 
 
 class OpsModelRestApi(DocumentedPaths, RestApiInternals):
@@ -242,10 +242,33 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
             for name, field in schema.fields.items()
             if isinstance(field, Related) and body.get(name) is not None and not valid_id(body[name])
         }
+        bad.update(self._numeric_errors(body))
         if bad:
             raise ValidationError(bad)
         with db.session.no_autoflush:
             return schema.load(body, instance=instance) if instance is not None else schema.load(body)
+
+    def _numeric_errors(self, body: dict) -> dict[str, list[str]]:
+        """A number for a numeric(p, s) column with more decimal places than `s`, or not finite,
+        is refused (marshmallow would round it to the column's scale without a word)."""
+        from decimal import Decimal, InvalidOperation
+
+        columns = sa.inspect(self.datamodel.obj).columns
+        out: dict[str, list[str]] = {}
+        for name, value in body.items():
+            column = columns.get(name)
+            if column is None or not isinstance(column.type, sa.Numeric) or value is None or isinstance(value, bool):
+                continue
+            try:
+                number = Decimal(str(value).strip())
+            except (InvalidOperation, ValueError):
+                continue  # the schema names it
+            scale = column.type.scale or 0
+            if not number.is_finite():
+                out[name] = ["Not a valid number."]
+            elif number.as_tuple().exponent < -scale and number != round(number, scale):
+                out[name] = [f"At most {scale} decimal places." if scale else "A whole number."]
+        return out
 
     @staticmethod
     def _fresh(schema):

@@ -115,3 +115,18 @@ class OwnedByMe(BaseFilter):
 
     def apply(self, query, value):
         return query.filter(getattr(self.model, f"{self.column_name}_id") == context.current_user_id())
+
+
+class IsEmpty(BaseFilter):
+    """`(filters:!((col:support,opr:empty,value:1)))` — rows where the column (or the relation's
+    foreign key) has no value: events without support, contracts not signed."""
+
+    name = "Is empty"
+    arg_name = "empty"
+
+    def apply(self, query, value):
+        column = getattr(self.model, self.column_name)
+        prop = getattr(column, "property", None)
+        if prop is not None and hasattr(prop, "local_columns"):  # a relation: its foreign key
+            column = next(iter(prop.local_columns))
+        return query.filter(column.is_(None))

@@ -199,6 +199,12 @@ class BusinessModel(TenantMixin, AuditMixin, ArchiveMixin, VersionCounterMixin, 
         """Rules that read other rows (raise a DomainError); called at every flush of a new or
         changed row, after `validate()`. Lifecycle moves are the lifecycles' (`__lifecycles__`)."""
 
+    def propagate(self, session, *, deleted: bool) -> None:
+        """What writing (or deleting) this row changes in other rows of the same flush — e.g. a
+        payment updates its invoice's stored totals. Called by the flush guard before it walks the
+        rows, so the rows changed here are stamped, validated, checked and versioned as usual; it
+        may lock the rows it reads (`SELECT ... FOR UPDATE`) and raise a DomainError."""
+
     def before_archive(self) -> None:
         """Raise a DomainError to refuse archiving (e.g. open deals)."""
 

@@ -64,6 +64,37 @@ def check_amount(
     return amount
 
 
+def check_decimal(
+    value: Any,
+    field: str,
+    *,
+    places: int,
+    maximum: Decimal,
+    minimum: Decimal = Decimal(0),
+    above_minimum: bool = False,
+) -> Decimal:
+    """A finite decimal with at most `places` decimal places within [minimum, maximum] (or
+    (minimum, maximum] with `above_minimum`): what a numeric(p, s) column holds, refused with a
+    field message (422) rather than rounded by the database or stored as a float."""
+    if isinstance(value, bool):
+        raise invalid(field, "Not a valid number.")
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise invalid(field, "Not a valid number.") from None
+    if not number.is_finite():
+        raise invalid(field, "Not a valid number.")
+    if above_minimum and number <= minimum:
+        raise invalid(field, f"Must be greater than {minimum}.")
+    if number < minimum:
+        raise invalid(field, f"Must be at least {minimum}.")
+    if number > maximum:
+        raise invalid(field, f"At most {maximum:,}.")
+    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        raise invalid(field, f"At most {places} decimal places." if places else "A whole number.")
+    return number
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Half up, to the currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD)."""
     return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)

@@ -199,8 +199,22 @@ def _check_row(session: Session, obj, is_new: bool) -> None:
     lifecycle.apply(session, obj, is_new)
 
 
+def _propagate(session: Session) -> None:
+    """Each written row's effects on other rows of the same flush (`propagate()`: an invoice's
+    stored totals when one of its lines or payments changes), applied before the guard walks
+    the rows, so that the rows changed here are stamped, checked and versioned like the rest."""
+    deleted = set(session.deleted)
+    for obj in [*session.new, *session.dirty, *deleted]:
+        if not isinstance(obj, TenantMixin) or not hasattr(obj, "propagate"):
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        obj.propagate(session, deleted=obj in deleted)
+
+
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session: Session, flush_context, instances) -> None:
+    _propagate(session)
     system = context.is_system()
     org_id = context.current_org_id()
     user_id = context.current_user_id()

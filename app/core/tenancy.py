@@ -61,17 +61,14 @@ def _user_memberships() -> None:
     relationship that the scope hook leaves unscoped (`info`)."""
     from flask_appbuilder.security.sqla.models import User
 
-    if "memberships" not in sa.inspect(User).relationships:
-        sa.inspect(User).add_property(
-            "memberships",
-            relationship(
-                Membership,
-                primaryjoin=lambda: User.id == sa.orm.foreign(Membership.user_id),
-                viewonly=True,
-                lazy="select",  # only the users page reads them: it loads a page's in one SELECT
-                order_by=lambda: Membership.id,
-                info={UNSCOPED: True},
-            ),
+    if "memberships" not in User.__dict__:  # (inspecting the mapper here would configure it too early)
+        User.memberships = relationship(
+            Membership,
+            primaryjoin=lambda: User.id == sa.orm.foreign(Membership.user_id),
+            viewonly=True,
+            lazy="select",  # only the users page reads them: it loads a page's in one SELECT
+            order_by=lambda: Membership.id,
+            info={UNSCOPED: True},
         )
 
 

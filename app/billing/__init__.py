@@ -1,0 +1,1 @@
+"""Billing (SPEC §8): invoices, invoice lines, payments, receivables, printable invoices."""
