@@ -37,6 +37,7 @@ def _load_domains(app: Flask) -> None:
     configured (Continuum builds its version classes), their declarations; each domain's
     `templates/` folder joins the template search path."""
     from app.core import audit, numbering, security, tenancy  # noqa: F401  (the platform's own models)
+    from app.core.exchange import models as _exchange  # noqa: F401
     from app.core.registry import load_domains
 
     packages = list(app.config["OPSHUB_DOMAINS"])
@@ -83,10 +84,13 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def _register(appbuilder: AppBuilder) -> None:
+    from app.core import exchange
     from app.core.audit_views import AuditApi, AuditView
-    from app.core.registry import register_views
+    from app.core.registry import register_views, registry
 
+    exchange.attach(registry)
     register_views(appbuilder)
+    exchange.register(appbuilder)
     appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
     appbuilder.add_api(AuditApi)
 
