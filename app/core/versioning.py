@@ -108,6 +108,8 @@ def setup() -> None:
         return
     versioning_manager.transaction_cls = OpsTransactionFactory()
     make_versioned(user_cls="User", plugins=[OpsHubPlugin()], options={"strategy": "validity"})
+    compat.use_batched_validity()
+    compat.skip_marshmallow_version_probe()
     _done = True
 
 

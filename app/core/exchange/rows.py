@@ -71,6 +71,7 @@ class Applied:
     action: str  # "create" or "update" (unchanged is decided after the flush)
     record: Any
     before: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None  # the record's version before the row (updates)
 
 
 class Applier:
@@ -82,12 +83,53 @@ class Applier:
         self.key = key
         self.headers = headers
         self._related: dict[tuple[str, str, str], int] = {}
+        self._found: dict[str, Any] = {}
+        # one schema instance of each for all the rows (a fresh one per row costs a deep copy)
+        self.add_schema = api._fresh(api.add_model_schema)
+        self.edit_schema = api._fresh(api.edit_model_schema)
+
+    # ------------------------------------------------------------ the records rows name, a batch at once
+    def prefetch(self, datas: list[dict[str, str]]) -> None:
+        """Look up the records a batch of rows names in one query (`find` then reads them)."""
+        model = self.plan.model
+        texts = {(d.get(self.key) or "").strip() for d in datas} - {""}
+        found: dict[str, Any] = {}
+        if self.key == "id":
+            ids = {int(t) for t in texts if t.isdigit() and 0 < int(t) <= MAX_ID}
+            for start in range(0, len(ids), 500):
+                chunk = sorted(ids)[start : start + 500]
+                for record in db.session.scalars(sa.select(model).where(model.id.in_(chunk))):
+                    found[str(record.id)] = record
+            for text in texts:
+                if text.isdigit() and text not in found and str(int(text)) in found:
+                    found[text] = found[str(int(text))]
+        else:
+            column = getattr(model, self.key)
+            listed = sorted(texts)
+            for start in range(0, len(listed), 500):
+                for record in db.session.scalars(sa.select(model).where(column.in_(listed[start : start + 500]))):
+                    value = str(getattr(record, self.key))
+                    found[value] = RowError(self._several()) if value in found else record
+            for text in texts:
+                found.setdefault(text, None)
+        self._found = found
+
+    def forget(self) -> None:
+        self._found = {}
+
+    def _several(self) -> dict[str, list[str]]:
+        return {self.key: [f"Several records have this {self.key}; match on id instead."]}
 
     # ------------------------------------------------------------ the record a row names
     def find(self, data: dict[str, str]) -> Any:
         """The record the row's key names, None for a new one; RowError if it cannot be told."""
         model = self.plan.model
         text = (data.get(self.key) or "").strip()
+        if text in self._found:
+            hit = self._found[text]
+            if isinstance(hit, RowError):
+                raise hit
+            return hit
         if self.key == "id":
             if not text:
                 return None
@@ -101,7 +143,7 @@ class Applier:
             raise RowError({self.key: ["Empty: this column matches the rows, so each row needs a value."]})
         rows = db.session.scalars(sa.select(model).where(getattr(model, self.key) == text).limit(2)).all()
         if len(rows) > 1:
-            raise RowError({self.key: [f"Several records have this {self.key}; match on id instead."]})
+            raise RowError(self._several())
         return rows[0] if rows else None
 
     def key_of(self, data: dict[str, str]) -> str:
@@ -173,9 +215,9 @@ class Applier:
             extra = {k: v for k, v in body.items() if k not in self.plan.add_fields and v is not None}
             item = None
             try:
-                item = api._load(api.add_model_schema, add)
+                item = api.load_body(self.add_schema, add)
                 if extra:
-                    item = api._load(api.edit_model_schema, api._merge_update_item(item, extra), instance=item)
+                    item = api.load_body(self.edit_schema, api._merge_update_item(item, extra), instance=item)
                 api.pre_add(item)
                 db.session.add(item)
             except BaseException:
@@ -187,14 +229,15 @@ class Applier:
                 {"version": [f"Changed by someone else since the file was made (version {record.version} now)."]}
             )
         before = self.snapshot(record)
+        version_seen = record.version
         edit = {k: v for k, v in body.items() if k in self.plan.edit_fields}
         try:
-            api._load(api.edit_model_schema, api._merge_update_item(record, edit), instance=record)
+            api.load_body(self.edit_schema, api._merge_update_item(record, edit), instance=record)
             api.pre_update(record)
         except BaseException:
             db.session.expire(record)  # a half-loaded row leaves nothing behind
             raise
-        return Applied("update", record, before)
+        return Applied("update", record, before, version_seen)
 
     def discard(self, applied_record: Any) -> None:
         """Undo a row that failed before the flush."""

@@ -273,8 +273,8 @@ def _dry_run_chunk(applier: Applier, rows, seen: dict[str, int]) -> list[dict[st
             seen[key] = row.row_no
         results[row.id] = {**base, "action": "error", "errors": None}
         todo.append(row)
-    batch_size = setting("OPSHUB_IMPORT_BATCH_ROWS", 250)
-    with dry_run("import"):
+    batch_size = setting("OPSHUB_IMPORT_BATCH_ROWS", 500)
+    with dry_run("import", versions=False):
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             if not _try_batch(applier, batch, results):
@@ -291,7 +291,7 @@ def _record(results, row_id: int, applier: Applier, applied: Applied) -> None:
         changes=changes or None,
         errors=None,
         record_id=applied.record.id if applied.action == "update" else None,
-        seen_version=applied.record.version if applied.action == "update" else None,
+        seen_version=applied.version,
     )
 
 
@@ -301,11 +301,13 @@ def _try_batch(applier: Applier, batch, results) -> bool:
     savepoint = session.begin_nested()
     applied: list[tuple[int, Applied]] = []
     with session.no_autoflush:
+        applier.prefetch([row.data for row in batch])
         for row in batch:
             try:
                 applied.append((row.id, applier.apply(row.data, applier.find(row.data))))
             except REFUSALS as exc:
                 results[row.id].update(action="error", errors=error_fields(exc))
+    applier.forget()
     try:
         session.flush()
     except REFUSALS:
@@ -373,6 +375,17 @@ def _valid_rows(set_id: int) -> Iterator[Any]:
         last = page[-1].row_no
 
 
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _stage(applier: Applier, row) -> Applied:
     """Apply a previewed row again, refusing it if its record changed since the preview."""
     record = applier.find(row.data)
@@ -408,7 +421,7 @@ def commit(change_set: ChangeSet) -> ChangeSet:
         raise Conflict(STATE_REFUSALS.get(change_set.state, "This change set cannot be committed."))
     applier = applier_for(change_set)
     set_id = change_set.id
-    batch_size = setting("OPSHUB_IMPORT_BATCH_ROWS", 250)
+    batch_size = setting("OPSHUB_IMPORT_BATCH_ROWS", 500)
     total = change_set.count_create + change_set.count_update
     progress.report(set_id, "committing", 0, total)
     session = db.session
@@ -422,20 +435,18 @@ def commit(change_set: ChangeSet) -> ChangeSet:
             if not claimed:
                 raise Conflict("This change set was committed already, or its preview expired.")
             written: list[dict[str, Any]] = []
-            pending: list[tuple[int, Any]] = []
             done = 0
-            for row in _valid_rows(set_id):
+            for batch in _batches(_valid_rows(set_id), batch_size):
                 with session.no_autoflush:
+                    applier.prefetch([row.data for row in batch])
                     try:
-                        pending.append((row.id, _stage(applier, row).record))
+                        pending = [(row.id, _stage(applier, row).record) for row in batch]
                     except REFUSALS as exc:
                         raise _Refused() from exc
-                if len(pending) >= batch_size:
-                    written += _flush(pending)
-                    done += len(pending)
-                    pending = []
-                    progress.report(set_id, "committing", done, total)
-            written += _flush(pending)
+                    applier.forget()
+                written += _flush(pending)
+                done += len(pending)
+                progress.report(set_id, "committing", done, total)
             if written:
                 session.execute(
                     ROWS.update()
@@ -505,7 +516,7 @@ def verify(change_set: ChangeSet) -> list[dict[str, Any]]:
     """The rows of a previewed change set that would fail now (a dry run; nothing kept)."""
     applier = applier_for(change_set)
     failed = []
-    with dry_run("import"):
+    with dry_run("import", versions=False):
         for row in _valid_rows(change_set.id):
             try:
                 with attempt():
