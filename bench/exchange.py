@@ -234,8 +234,10 @@ def main() -> None:
             exports = [run_child({**base, "phase": "export", "format": fmt}) for fmt in ("csv", "xlsx")]
             lines.append((engine, dry, com, seed, exports))
     n = args.rows
-    print(f"\n=== import of {n:,} new clients (CSV, key email) — targets: dry run <= {TARGET_DRY:.0f} s, "
-          f"commit <= {TARGET_COMMIT:.0f} s")
+    print(
+        f"\n=== import of {n:,} new clients (CSV, key email) — targets: dry run <= {TARGET_DRY:.0f} s, "
+        f"commit <= {TARGET_COMMIT:.0f} s"
+    )
     print(f"{'engine':8} {'phase':8} {'seconds':>8} {'rows/s':>8} {'peak RSS MB':>12} {'growth MB':>10}  written")
     for engine, dry, com, _seed, _exports in lines:
         print(
@@ -248,8 +250,10 @@ def main() -> None:
             f"{com['versions_written']:,} versions, {com['audit_written']:,} audit rows"
         )
     print(f"\n=== export of {args.export_rows + n:,}+ clients, read to the end")
-    print(f"{'engine':8} {'format':6} {'seconds':>8} {'rows/s':>9} {'first byte s':>12} {'MB':>7} {'peak RSS MB':>12} "
-          f"{'growth MB':>10}")
+    print(
+        f"{'engine':8} {'format':6} {'seconds':>8} {'rows/s':>9} {'first byte s':>12} {'MB':>7} {'peak RSS MB':>12} "
+        f"{'growth MB':>10}"
+    )
     for engine, _dry, _com, _seed, exports in lines:
         for e in exports:
             rows = args.export_rows + n

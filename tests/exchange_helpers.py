@@ -12,12 +12,13 @@ from app.core.versioning import transaction_model
 from app.extensions import db
 
 
-def upload(client, api: str, headers: dict, content: bytes | str, *, name: str = "data.csv", key: str = "id"):
+def upload(client, api: str, headers: dict, content: bytes | str, *, name: str = "data.csv", key: str | None = None):
     if isinstance(content, str):
         content = content.encode()
+    data = {"file": (io.BytesIO(content), name), **({"key": key} if key else {})}
     return client.post(
         f"{api}/import",
-        data={"file": (io.BytesIO(content), name), "key": key},
+        data=data,
         headers=headers,
         content_type="multipart/form-data",
     )

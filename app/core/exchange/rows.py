@@ -264,8 +264,11 @@ class Applier:
 
     def changes(self, applied: Applied) -> dict[str, list[Any]]:
         after = self.snapshot(applied.record)
-        present = {c for c in self.plan.columns if c in self.headers or self.plan.relations.get(c, None) and (
-            self.plan.relations[c].fk in self.headers)}
+        present = {
+            c
+            for c in self.plan.columns
+            if c in self.headers or self.plan.relations.get(c, None) and (self.plan.relations[c].fk in self.headers)
+        }
         out = {}
         for col in self.plan.columns:
             if col not in present:

@@ -76,7 +76,7 @@ def applier_for(change_set: ChangeSet) -> Applier:
 
 
 # ------------------------------------------------------------------ upload
-def check_header(plan: Plan, raw: list[str], key: str) -> list[str]:
+def check_header(plan: Plan, raw: list[str], key: str, *, key_required: bool = True) -> list[str]:
     """The header as the resource's column names; 422 naming what is wrong."""
     headers: list[str] = []
     unknown: list[str] = []
@@ -94,13 +94,14 @@ def check_header(plan: Plan, raw: list[str], key: str) -> list[str]:
             f"Unknown column(s): {', '.join(repr(u) for u in unknown)}. "
             f"A {plan.resource} import takes: {', '.join(plan.export_headers)}."
         )
-    if key not in headers:
+    if key not in headers and key_required:
         raise FileRefused(f"The match column {key!r} is not in the file's header.")
     return headers
 
 
 def upload(resource: Resource, stream: IO[bytes], filename: str, key: str | None) -> ChangeSet:
     plan = plan_for(resource)
+    key_required = bool(key and key.strip())  # without one: `id`, and a file without ids creates
     key = (key or "id").strip()
     if key not in plan.keys:
         raise Invalid("key: not a match column", {"key": [f"Match rows on one of: {', '.join(plan.keys)}."]})
@@ -109,7 +110,7 @@ def upload(resource: Resource, stream: IO[bytes], filename: str, key: str | None
     session = db.session
     try:
         table = open_table(fileobj, filename)
-        headers = check_header(plan, table.header, key)
+        headers = check_header(plan, table.header, key, key_required=key_required)
         change_set = ChangeSet(
             resource=resource.name,
             file_name=(filename or "upload")[-255:],
@@ -202,9 +203,7 @@ def analyze(change_set: ChangeSet) -> ChangeSet:
         ).all()
     )
     done = total - (
-        session.scalar(
-            sa.select(sa.func.count()).where(ROWS.c.change_set_id == set_id, ROWS.c.action == "pending")
-        )
+        session.scalar(sa.select(sa.func.count()).where(ROWS.c.change_set_id == set_id, ROWS.c.action == "pending"))
         or 0
     )
     progress.report(set_id, "analyzing", done, total)
@@ -232,7 +231,9 @@ def analyze(change_set: ChangeSet) -> ChangeSet:
                 ),
                 results,
             )
-            counts = {a: sum(1 for r in results if r["action"] == a) for a in ("create", "update", "unchanged", "error")}
+            counts = {
+                a: sum(1 for r in results if r["action"] == a) for a in ("create", "update", "unchanged", "error")
+            }
             session.execute(
                 SETS.update()
                 .where(SETS.c.id == set_id)
@@ -342,9 +343,9 @@ def expire_stale() -> None:
         )
     )
     if due:
-        session.execute(SETS.update().where(SETS.c.id.in_(due), SETS.c.state.in_(("preview", "analyzing"))).values(
-            state="expired"
-        ))
+        session.execute(
+            SETS.update().where(SETS.c.id.in_(due), SETS.c.state.in_(("preview", "analyzing"))).values(state="expired")
+        )
         session.execute(ROWS.delete().where(ROWS.c.change_set_id.in_(due)))
         session.commit()
 
