@@ -267,7 +267,7 @@ class Applier:
         present = {
             c
             for c in self.plan.columns
-            if c in self.headers or self.plan.relations.get(c, None) and (self.plan.relations[c].fk in self.headers)
+            if c in self.headers or (c in self.plan.relations and self.plan.relations[c].fk in self.headers)
         }
         out = {}
         for col in self.plan.columns:
