@@ -208,7 +208,10 @@ class Applier:
     def apply(self, data: dict[str, str], record: Any) -> Applied:
         """Load the row into `record` (or a new record) through the API's schemas and hooks."""
         api = self.api
-        body = self.body(data, record)
+        try:
+            body = self.body(data, record)
+        except RowError as exc:
+            raise RowError({**self._schema_errors(data, record, exc.fields), **exc.fields}) from None
         version = (data.get("version") or "").strip()
         if record is None:
             add = {k: v for k, v in body.items() if k in self.plan.add_fields}
@@ -238,6 +241,22 @@ class Applier:
             db.session.expire(record)  # a half-loaded row leaves nothing behind
             raise
         return Applied("update", record, before, version_seen)
+
+    def _schema_errors(self, data: dict[str, str], record: Any, known: dict[str, list[str]]) -> dict[str, list[str]]:
+        """The schema's messages on the row's other fields, so that a row shows all its errors at
+        once (a bad related record is found before the schema runs). Nothing is kept."""
+        fields = {c for c in known} | {self.plan.relations[c].fk for c in known if c in self.plan.relations}
+        rest = {k: v for k, v in data.items() if k not in fields and k not in self.plan.relations}
+        rest = {k: v for k, v in rest.items() if not any(r.fk == k for r in self.plan.relations.values())}
+        try:
+            body = self.body(rest, record)
+            schema = self.add_schema if record is None else self.edit_schema
+            names = self.plan.add_fields if record is None else self.plan.edit_fields
+            with db.session.no_autoflush:
+                errors = schema.validate({k: v for k, v in body.items() if k in names}, partial=True)
+            return _flatten(errors) if errors else {}
+        except (RowError, DomainError):
+            return {}
 
     def discard(self, applied_record: Any) -> None:
         """Undo a row that failed before the flush."""
