@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 CSV = (
     "name,email,phone,owner,tags\r\n"
     "Acme Corporation,info@acme.example,+1 555 0199,manager,key-account\r\n"
-    "Nakatomi Trading,office@nakatomi.example,+81 3 0000 0000,staff,new\r\n"
+    "Imported Trading KK,office@imported-trading.example,+81 3 0000 0000,staff,new\r\n"
     "Bad Row Ltd,not-an-email,,staff,\r\n"
 )
 
@@ -39,7 +39,8 @@ def test_export_then_import_a_preview_and_commit_it(page, requests_made, screens
     expect(rows.locator("tr.row-update")).to_have_count(1)
     expect(rows.locator("tr.row-create")).to_have_count(1)
     expect(rows.locator("tr.row-error")).to_contain_text("email")
-    expect(rows.locator("tr.row-update")).to_contain_text("+1 555 0100")
+    expect(rows.locator("tr.row-update")).to_contain_text("Acme Corporation")
+    expect(rows.locator("tr.row-update .diff-new").first).to_be_visible()
     screenshot(page, screenshot_dir, "import-preview.png")
 
     page.click("#commit-form button[type=submit]")
