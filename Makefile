@@ -59,12 +59,14 @@ bench: install
 	$(BIN)/python -m bench.projects
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.billing
+	$(BIN)/python -m bench.exchange
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
 	$(BIN)/python -m bench.projects --requests 100
 	$(BIN)/python -m bench.pipeline --requests 50
 	$(BIN)/python -m bench.billing --sizes 10000,30000 --requests 50
+	$(BIN)/python -m bench.exchange --rows 10000 --export-rows 100000
 
 lint: install
 	$(BIN)/ruff check .

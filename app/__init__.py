@@ -37,6 +37,7 @@ def _load_domains(app: Flask) -> None:
     configured (Continuum builds its version classes), their declarations; each domain's
     `templates/` folder joins the template search path."""
     from app.core import audit, numbering, security, tenancy  # noqa: F401  (the platform's own models)
+    from app.core.exchange import models as _exchange  # noqa: F401
     from app.core.registry import load_domains
 
     packages = list(app.config["OPSHUB_DOMAINS"])
@@ -82,12 +83,15 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def _register(appbuilder: AppBuilder) -> None:
+    from app.core import exchange
     from app.core.accounts import ProfileView
     from app.core.audit_views import AuditApi, AuditView
-    from app.core.registry import register_views
+    from app.core.registry import register_views, registry
 
+    exchange.attach(registry)
     register_views(appbuilder)
     appbuilder.add_view_no_menu(ProfileView)
+    exchange.register(appbuilder)
     appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
     appbuilder.add_api(AuditApi)
 
@@ -128,7 +132,8 @@ def _register_hooks(app: Flask) -> None:
         if endpoint.endswith(".download"):
             abort(404)
         for key, value in request.args.items():
-            if key.startswith(("psize_", "page_")) and not (value.isdigit() and int(value) <= 1_000_000):
+            view_arg = key.startswith(("psize_", "page_")) and key.split("_", 1)[1] in views  # page_<View>
+            if view_arg and not (value.isdigit() and int(value) <= 1_000_000):
                 abort(400)  # FAB int()s these: a ValueError, a 500
             if key.startswith("_oc_"):
                 view = views.get(key[4:])

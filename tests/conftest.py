@@ -25,6 +25,8 @@ class FreshContextClient(FlaskClient):
 
         def run():
             _cv_app.set(None)
+            # a streamed body (an export) is read inside the request's own context, as a server would
+            kwargs.setdefault("buffered", True)
             return super(FreshContextClient, self).open(*args, **kwargs)
 
         return contextvars.copy_context().run(run)

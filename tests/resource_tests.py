@@ -10,7 +10,7 @@ test module only declares what its resource is:
         def form(self, org, owner): ...            # a valid add form, for the page
         action_params = {"move": {"stage": "proposal"}}   # one valid call of each named action
 
-and inherits, on the API, the pages and each of its declared record actions (the generic ones
+and inherits, on the API, the pages, export/import and each of its declared record actions (the generic ones
 too: archive, restore, revert): 401 without a token, 403 without the permission and nothing
 written, success with a version and an audit row attributed to the user, another
 organization's row 404, and bad input 422 with nothing written. `test_declarations.py` checks
@@ -29,6 +29,7 @@ from app.core.registry import registry
 from app.core.versioning import transaction_model
 from app.extensions import db
 from tests import factories as f
+from tests.exchange_helpers import read_csv, upload, writes
 
 # a role with every business permission (and rollbacks), one that only reads, one with nothing
 MANAGER, READER, NOBODY = "Manager", "Viewer", "NoAccess"
@@ -297,3 +298,35 @@ class ResourceTests:
                 resp = client.post(f"{self.page}/do/{name}/{row.id}", data=params)
                 assert resp.status_code == 302, name
                 assert _transactions_by(user) == before + (1 if allowed else 0), (user.username, name)
+
+    # ---------------------------------------------------------------- export / import
+    def test_an_export_imports_back_unchanged_and_writes_nothing(self, client, org, other_org):
+        user = f.make_user(org, MANAGER)
+        h = f.auth(user, org)
+        mine = self.make(org, user)
+        theirs = self.make(other_org, None)
+        for fmt in ("csv", "xlsx"):
+            resp = client.get(f"{self.api}/export?format={fmt}&include_archived=1", headers=h)
+            assert resp.status_code == 200, resp.get_data()[:300]
+            if fmt == "csv":
+                ids = [r[0] for r in read_csv(resp.data)[1:]]
+                assert str(mine.id) in ids and str(theirs.id) not in ids
+            before = writes()
+            imported = upload(client, self.api, h, resp.data, name=f"export.{fmt}")
+            assert imported.status_code == 201, imported.get_json()
+            summary = imported.get_json()["summary"]
+            assert summary["unchanged"] >= 1 and summary["create"] == summary["update"] == summary["error"] == 0, (
+                fmt,
+                imported.get_json()["rows"][:3],
+            )
+            committed = client.post(f"/api/v1/changesets/{imported.get_json()['id']}/commit", headers=h)
+            assert committed.status_code == 200 and committed.get_json()["transaction_id"] is None
+            assert writes() == before  # nothing changed: no transaction, no audit row
+
+    def test_export_and_import_need_their_permissions(self, client, org):
+        for role in (READER, NOBODY):
+            user = f.make_user(org, role)
+            h = f.auth(user)
+            assert client.get(f"{self.api}/export", headers=h).status_code == 403, role
+            assert upload(client, self.api, h, "id\r\n1\r\n").status_code == 403, role
+            assert _transactions_by(user) == 0

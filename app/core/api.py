@@ -234,9 +234,12 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
     def _load(self, schema, body: dict, instance=None):
         """Load `body` through a fresh copy of `schema`. Related ids must be integers: the
         database would otherwise be asked for `id = 'abc'` (a 500 on PostgreSQL)."""
+        return self.load_body(self._fresh(schema), body, instance)
+
+    def load_body(self, schema, body: dict, instance=None):
+        """`_load` with a schema instance the caller owns (an import reuses one for all its rows)."""
         from marshmallow_sqlalchemy.fields import Related
 
-        schema = self._fresh(schema)
         bad = {
             name: ["Not a valid id."]
             for name, field in schema.fields.items()

@@ -22,6 +22,7 @@ ACTIONS = (
     "delete",
     "status_change",
     "revert",
+    "import",
     "login",
     "permission_change",
 )
@@ -40,6 +41,8 @@ class AuditRecord(Model):
     resource = sa.Column(sa.String(64), nullable=False)
     record_id = sa.Column(sa.Integer, nullable=True)
     action = sa.Column(sa.String(32), nullable=False, index=True)
+    # a sentence for entries that stand for more than one record (an import: its change set and counts)
+    detail = sa.Column(sa.String(500), nullable=True)
 
 
 def record_event(

@@ -8,6 +8,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 
 from app.core import tenancy
+from app.core.request_guard import local_target
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def register_error_pages(app: Flask) -> None:
                 title=title,
                 message=message,
                 organization=tenancy.resolve_active_organization(),
+                back_url=local_target(request.referrer) or "/",
             )
         except Exception:  # the page itself failed (no database): a plain sentence still answers
             log.exception("error page failed")

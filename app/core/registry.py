@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 
 BASE_PERMISSIONS = ("can_read", "can_write", "can_delete")
+# every resource exports its lists and imports change sets (app/core/exchange)
+EXCHANGE_PERMISSIONS = ("can_export", "can_import")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Resource:
     permissions: tuple[str, ...] = ()
     # record actions beyond the generic ones every archivable resource has (archive, restore, revert)
     actions: tuple[RecordAction, ...] = ()
+    # export/import (app/core/exchange/spec.py `Exchange`): import columns, match keys, how related
+    # records are named; None = defaults read from the resource's column spec
+    exchange: Any = None
 
     @property
     def label(self) -> str:
@@ -172,7 +177,7 @@ class Registry:
         """Every permission of a resource: its pages' and API's own and its named ones. Each view
         sharing the resource declares all of them — FAB deletes a resource's permissions that the
         last view registered on it does not list (and logs "Refused to delete" for those in use)."""
-        return sorted({*BASE_PERMISSIONS, *self.named_permissions().get(name, [])})
+        return sorted({*BASE_PERMISSIONS, *EXCHANGE_PERMISSIONS, *self.named_permissions().get(name, [])})
 
     def menus(self) -> dict[str, list[tuple[str, str]]]:
         """resource -> the menu entries (label, category) its `can_read` shows."""

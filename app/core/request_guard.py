@@ -197,10 +197,31 @@ def _has_nul(values) -> bool:
     return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values.lists())
 
 
+# endpoints that take file uploads -> the setting holding their own body limit (an import file,
+# an assignment's document); every other request keeps MAX_CONTENT_LENGTH. `*.name` matches the
+# endpoint `name` of any view or API.
+_UPLOADS: dict[str, tuple[str, int]] = {}
+FORM_OVERHEAD = 64 * 1024
+
+
+def accept_uploads(endpoint: str, setting: str, default: int) -> None:
+    """Let `endpoint` take bodies up to the `setting` (bytes; `default` when unset)."""
+    _UPLOADS[endpoint] = (setting, default)
+
+
+def body_limit() -> int | None:
+    endpoint = request.endpoint or ""
+    upload = _UPLOADS.get(endpoint) or _UPLOADS.get("*." + endpoint.rsplit(".", 1)[-1])
+    if upload is not None:  # the file's own limit, plus room for the form around it: the upload
+        return int(current_app.config.get(upload[0], upload[1])) + FORM_OVERHEAD  # checks the file exactly
+    return current_app.config.get("MAX_CONTENT_LENGTH")
+
+
 def guard_request():
     if "\x00" in request.path:
         return error_response(400, "NUL character in the address.")
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = body_limit()
+    request.max_content_length = limit  # what the form parser enforces for this request too
     if limit and request.content_length is not None and request.content_length > limit:
         return error_response(413, f"Request body too large (at most {limit:,} bytes).")
     if _has_nul(request.args):
@@ -248,9 +269,9 @@ def install(app: Flask) -> None:
             return resp
         return exc
 
-    @app.errorhandler(413)
+    @app.errorhandler(413)  # the limit the request was held to
     def _too_large(exc: HTTPException):
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = body_limit()
         return error_response(413, f"Request body too large (at most {limit:,} bytes)." if limit else exc.description)
 
     @app.errorhandler(sa.exc.OperationalError)

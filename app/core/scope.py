@@ -94,7 +94,9 @@ def capability(permission: str, resource: str) -> bool:
     return current_app.appbuilder.sm.has_capability(permission, resource)
 
 
-def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> None:
+def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool, checked: set | None = None) -> None:
+    """`checked`: the references found good earlier in the same flush (a flush of many rows
+    naming the same owner asks once)."""
     mapper = sa.inspect(type(obj))
     state = sa.inspect(obj)
     for rel in mapper.relationships:
@@ -120,6 +122,9 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
         ):
             continue
         target = rel.mapper.class_
+        memo = (target, value, obj.organization_id)
+        if checked is not None and memo in checked:
+            continue
         if issubclass(target, TenantMixin):
             org = session.execute(
                 sa.select(target.organization_id).where(target.id == value).execution_options(**{UNSCOPED: True})
@@ -141,6 +146,8 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool) -> Non
             ok = session.execute(sa.select(target.id).where(target.id == value)).first() is not None
         if not ok:
             raise Invalid(f"{rel.key}: not found", {rel.key: ["Not found in this organization."]})
+        if checked is not None:
+            checked.add(memo)
 
 
 def _check_lengths(obj) -> None:
@@ -219,6 +226,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
     org_id = context.current_org_id()
     user_id = context.current_user_id()
     now = utcnow()
+    checked: set = set()
     for obj in list(session.new):
         if not isinstance(obj, TenantMixin):
             continue
@@ -234,7 +242,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
             obj.created_by_id = obj.created_by_id or user_id
             obj.updated_by_id = obj.updated_by_id or user_id
         _check_row(session, obj, True)
-        _check_foreign_keys(session, obj, True)
+        _check_foreign_keys(session, obj, True, checked)
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, True)
     for obj in list(session.dirty):
@@ -256,7 +264,7 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
             else:
                 obj.archived_by_id = None
         _check_row(session, obj, False)
-        _check_foreign_keys(session, obj, False)
+        _check_foreign_keys(session, obj, False, checked)
         if not system and hasattr(obj, "owner_user_ids"):
             _check_owner(obj, False)
     for obj in list(session.deleted):

@@ -108,6 +108,10 @@ def setup() -> None:
         return
     versioning_manager.transaction_cls = OpsTransactionFactory()
     make_versioned(user_cls="User", plugins=[OpsHubPlugin()], options={"strategy": "validity"})
+    compat.use_batched_validity()
+    compat.skip_marshmallow_version_probe()
+    # once the models are mapped (a model may declare an @aggregated attribute)
+    sa.event.listen(sa.orm.Mapper, "after_configured", compat.drop_idle_aggregates_listener)
     _done = True
 
 

@@ -148,3 +148,15 @@ def test_page_actions_never_redirect_off_site(client, org):
         headers={"Referer": "https://evil.example/"},
     )
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/leads/list")
+
+
+def test_no_template_carries_an_inline_handler_or_a_javascript_url():
+    """The pages run under a nonce CSP without 'unsafe-inline': an onsubmit="..." or a
+    javascript: link would be blocked (and break the page) wherever it appears."""
+    import pathlib
+    import re
+
+    app_dir = pathlib.Path(__file__).resolve().parents[2] / "app"
+    pattern = re.compile(r"""\son[a-z]+\s*=\s*["']|javascript:""", re.I)
+    offenders = [str(p.relative_to(app_dir)) for p in app_dir.rglob("*.html") if pattern.search(p.read_text())]
+    assert offenders == []
