@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.pipeline [--engines sqlite,pg] [--deals 100000] [--requests 200]
                                        [--profile N]
 
-For each engine, a fresh database (the migrations, `seed_demo()` and `seed_scale_deals(N)`: N deals
+For each engine, a fresh database (the migrations, `seed_demo()` and `seed_scale("deals", N)`: N deals
 over the demo clients, a mix of stages and outcomes, with their version, transaction and audit
 rows), then, in-process through the Flask test client as `manager` (JWT for the API, page login
 for the board): p50/p95 and SQL statements per request of the pipeline board (GET /pipeline/),
@@ -220,7 +220,7 @@ def profile(api_fn, board_fn, count: int) -> dict:
 
 def print_case(res: dict) -> None:
     m = res["measures"]
-    print(f"\n=== {res['engine']}  {res['deals']:,} deals (seed_scale_deals in {res['seed_s']:.1f} s)")
+    print(f"\n=== {res['engine']}  {res['deals']:,} deals (the deals scale loader in {res['seed_s']:.1f} s)")
     print(f"{'measure':<40} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} {'raw p50':>8} {'ratio':>6}")
     print(f"{'floor a: plain Flask route':<40} {m['plain']['p50']:>8.2f} {m['plain']['p95']:>8.2f}")
     b = m["board"]

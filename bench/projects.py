@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.projects [--engines sqlite,pg] [--projects 10000] [--requests 200]
 
 For each engine, a fresh database (the migrations, `seed_demo()`, 1,000 clients and
-`seed_scale_projects(N)`: N projects with 3 instances each and 0-2 members), then, in-process
+`seed_scale("projects", N)`: N projects with 3 instances each and 0-2 members), then, in-process
 through the Flask test client, p50/p95 and SQL statements per request of the project list (with
 client and member count columns) and the instance list, on the API and the pages, as `manager`
 (sees every project) and as `viewer` (assigned projects only). The floor is the plain route
@@ -85,7 +85,7 @@ def run_case(spec: dict) -> dict:
     add_floor_routes(app)
     with app.app_context():
         flask_migrate.upgrade()
-        org_id = seed_demo()["organization_id"]
+        org_id = seed_demo().org.id
         seed_scale("clients", 1000)
         t = time.perf_counter()
         seed_scale("projects", spec["projects"])

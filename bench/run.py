@@ -5,7 +5,7 @@
 
 Prints figures; asserts nothing. Each (engine, size) runs in its own child process against a
 fresh database (PostgreSQL: a dedicated `opshub_bench_<pid>_<n>` database created and dropped
-here; SQLite: a temp file), built by the migrations and `seed_demo()` + `seed_scale(n)`.
+here; SQLite: a temp file), built by the migrations and `seed_demo()` + `seed_scale("clients", n)`.
 See bench/README.md for what each figure means.
 """
 
@@ -101,7 +101,7 @@ def run_case(spec: dict) -> dict:
             flask_migrate.upgrade()
             seed["migrate_s"] = time.perf_counter() - t
             t = time.perf_counter()
-            org_id = seed_demo()["organization_id"]
+            org_id = seed_demo().org.id
             seed["demo_s"] = time.perf_counter() - t
             t = time.perf_counter()
             seed_scale("clients", n)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from app.core import tenancy
-from app.core.request_guard import local_target
+from app.core.request_guard import api_error, local_target
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ def register_error_pages(app: Flask) -> None:
             db.session.rollback()
         title, message = PAGES.get(status, (str(status), "The request could not be served."))
         if request.path.startswith("/api/"):
+            if isinstance(exc, HTTPException) and status < 500:
+                return api_error(exc)
             return jsonify(message=message), status
         try:
             html = render_template(

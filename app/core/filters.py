@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import (
@@ -93,15 +95,19 @@ class QuickSearch(BaseFilter):
         return query.filter(sa.or_(*(getattr(self.model, c).ilike(pattern, escape="\\") for c in self.columns)))
 
 
+@functools.cache
+def _quick_search_class(columns: tuple[str, ...]) -> type[QuickSearch]:
+    # the columns live on the class: FAB rebuilds filters from (column, class, value)
+    return type("QuickSearch", (QuickSearch,), {"columns": columns})
+
+
 def with_quick_search(filters, datamodel, columns: tuple[str, ...], term: str | None):
     """A copy of `filters` that also applies the search box's `term` (unchanged without one)."""
     term = (term or "").strip()[:200]
     if not term or not columns:
         return filters
     out = filters.copy()
-    flt = QuickSearch("id", datamodel)
-    flt.columns = columns
-    out.filters.append(flt)
+    out.filters.append(_quick_search_class(tuple(columns))("id", datamodel))
     out.values.append(term)
     return out
 

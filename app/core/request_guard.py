@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.errors import MAX_ID
@@ -248,6 +248,21 @@ def _beyond_int_range() -> bool:
     return any(seg.isdigit() and int(seg) > MAX_ID for seg in request.path.split("/"))
 
 
+def api_error(exc: HTTPException):
+    """An HTTP error on the API as JSON: routing errors (404, 405 with its Allow header), a body
+    over its limit (413, naming it), an id beyond the INTEGER range (404 on every method). The
+    pages get theirs from app/core/error_pages.py, which calls this for API paths."""
+    if _beyond_int_range():
+        return error_response(404, "Not found")
+    if exc.code == 413:
+        limit = body_limit()
+        return error_response(413, f"Request body too large (at most {limit:,} bytes)." if limit else exc.description)
+    resp = error_response(exc.code, exc.description)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
 def install(app: Flask) -> None:
     """Register the guard (first, right after the per-request reset) and the error answers."""
     from app.core import compat, list_limits
@@ -256,23 +271,6 @@ def install(app: Flask) -> None:
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.insert(1 if funcs else 0, guard_request)
     compat.wrap_fab_api_500(api_failure)
-
-    @app.errorhandler(MethodNotAllowed)
-    @app.errorhandler(NotFound)
-    def _routing(exc: HTTPException):
-        if _beyond_int_range():
-            return error_response(404, "Not found")
-        if _is_api():
-            resp = error_response(exc.code, exc.description)
-            if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-                resp.headers["Allow"] = ", ".join(exc.valid_methods)
-            return resp
-        return exc
-
-    @app.errorhandler(413)  # the limit the request was held to
-    def _too_large(exc: HTTPException):
-        limit = body_limit()
-        return error_response(413, f"Request body too large (at most {limit:,} bytes)." if limit else exc.description)
 
     @app.errorhandler(sa.exc.OperationalError)
     @app.errorhandler(sa.exc.InterfaceError)

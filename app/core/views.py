@@ -140,7 +140,7 @@ class OpsModelView(ModelViewInternals):
         self.search_form_query_rel_fields = {**rels, **(self.search_form_query_rel_fields or {})}
         self._picker_depends = self._dependent_pickers(remote)
         for col, (parent, _fk) in self._picker_depends.items():
-            remote[col].depends_on = parent
+            remote[col].kwargs["depends_on"] = parent  # (an unbound field: its kwargs reach the bound one)
         self._remote_columns = remote
         self.add_form_extra_fields = {**remote, **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**remote, **(self.edit_form_extra_fields or {})}
