@@ -67,7 +67,9 @@ def test_after_saving_the_saved_record_with_a_message_naming_it(client, org):
     staff = f.make_user(org, "Staff")
     f.page_login(client, staff)
     resp = client.post("/clients/add", data={"name": "Nakatomi Trading"})
-    pk = db.session.scalar(sa.select(Client.id).where(Client.name == "Nakatomi Trading"))
+    pk = db.session.scalar(
+        sa.select(Client.id).where(Client.name == "Nakatomi Trading", Client.organization_id == org.id)
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/clients/show/{pk}")
     assert "Client “Nakatomi Trading” created." in client.get(resp.headers["Location"]).get_data(as_text=True)
     resp = client.post(f"/clients/edit/{pk}", data={"name": "Nakatomi Trading Co", "version": "1"})
