@@ -10,7 +10,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from app.core import context, sessions, tenancy
+from app.core import context, sessions, tenancy, tokens
 from app.core.actions import capabilities
 from app.core.api import OpsBaseApi, domain_errors, json_body
 from app.core.errors import MAX_ID, NotFound
@@ -66,6 +66,7 @@ class MeApi(OpsBaseApi):
             return self.response_401()
         org = tenancy.resolve_active_organization()
         roles = sm.get_user_roles(user)
+        token = tokens.presented()
         return self.response(
             200,
             id=user.id,
@@ -78,6 +79,8 @@ class MeApi(OpsBaseApi):
             roles=sorted(r.name for r in roles),
             capabilities=current_capabilities(),
             actions=capabilities(),
+            # the API token this request came with (null for a login)
+            token={"id": token.id, "name": token.name, "read_only": token.read_only} if token else None,
         )
 
 
