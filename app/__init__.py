@@ -86,6 +86,7 @@ def _register(appbuilder: AppBuilder) -> None:
     from app.core import exchange
     from app.core.accounts import ProfileView
     from app.core.audit_views import AuditApi, AuditView
+    from app.core.describe_api import DescribeApi
     from app.core.registry import register_views, registry
     from app.core.token_api import TokenApi
 
@@ -96,6 +97,7 @@ def _register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
     appbuilder.add_api(AuditApi)
     appbuilder.add_api(TokenApi)
+    appbuilder.add_api(DescribeApi)
 
 
 def _register_hooks(app: Flask) -> None:

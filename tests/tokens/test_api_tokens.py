@@ -4,9 +4,8 @@ refused every write, revoked/expired/unknown ones 401, writes attributed to user
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import io
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
