@@ -175,10 +175,19 @@ def _note_use(token: ApiToken, now: datetime) -> None:
     table = ApiToken.__table__
     try:
         # a connection of its own: the request's session keeps its objects (and its transaction)
-        with _db().engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA busy_timeout = 50")
-            conn.execute(table.update().where(table.c.id == token.id).values(last_used_at=now, last_used_addr=address))
+        with _db().engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=50")  # never wait on another writer for this
+            try:
+                conn.execute(
+                    table.update().where(table.c.id == token.id).values(last_used_at=now, last_used_addr=address)
+                )
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA busy_timeout=5000")
     except OperationalError:  # SQLite busy with another writer: the next request records it
         log.info("api token %s: last use not recorded (database busy)", token.id)
 
