@@ -149,7 +149,12 @@ class Api:
         try:
             return self.http.request(method, url, headers=all_headers, timeout=TIMEOUT, **kwargs)
         except requests.exceptions.RequestException as exc:
-            reason = type(exc).__name__.replace("Error", " error").strip()
+            if isinstance(exc, requests.exceptions.Timeout):
+                reason = "no answer in time"
+            elif isinstance(exc, requests.exceptions.ConnectionError):
+                reason = "connection refused, or no such host"
+            else:
+                reason = type(exc).__name__
             raise CliError(f"Cannot reach the OpsHub server at {self.server} ({reason}).", exits.ERROR) from None
 
     def request(

@@ -107,8 +107,8 @@ def import_command(res: dict) -> click.Command:
         errors = [r for r in preview.get("rows", []) if r.get("action") == "error"]
         if summary.get("error", 0) > len(errors):
             errors = st.api.get(f"/api/v1/changesets/{cs_id}", params={"action": "error", "page_size": 500})["rows"]
+        st.out.message(f"Change set #{cs_id} from {os.path.basename(file)}: {_summary_line(summary)}.")
         if not st.out.json:
-            st.out.message(f"Change set #{cs_id} from {os.path.basename(file)}: {_summary_line(summary)}.")
             if errors:
                 st.out.table(
                     "Rows in error (not imported)",

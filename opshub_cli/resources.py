@@ -447,7 +447,7 @@ def action_command(res: dict, act: dict) -> click.Command:
         )
     params = [click.Argument(["pk"], type=int, metavar="ID")]
     if positional is not None:
-        params.append(click.Argument(["value"], required=False, metavar=positional["name"].upper()))
+        params.append(click.Argument(["value"], required=False, metavar=f"[{positional['name'].upper()}]"))
     params += [*options, YES_OPTION, JSON_OPTION]
     help_text = act.get("summary") or act["label"]
     if not act.get("allowed", True):

@@ -24,8 +24,10 @@ def click_type(field: dict):
     return click.STRING
 
 
-def metavar(field: dict) -> str:
+def metavar(field: dict) -> str | None:
     kind = field.get("type")
+    if field.get("enum"):
+        return None  # click lists the choices
     if kind == "relation":
         target = (field.get("relation") or {}).get("resource", "")
         return "USER" if target == "User" else f"{target.upper() or 'ID'}"
