@@ -72,3 +72,14 @@ def test_a_resource_described_tomorrow_gets_its_commands():
     transition = _help(work, "transition")
     assert "site_visit" in transition and "[TO]" in transition  # the one required value may follow the id
     assert "--assignee USER" in _help(work, "reassign")
+
+
+def test_the_client_never_imports_the_app():
+    from pathlib import Path
+
+    import opshub_cli
+
+    for path in Path(opshub_cli.__file__).parent.glob("*.py"):
+        source = path.read_text()
+        assert "from app" not in source and "import app" not in source, path.name
+        assert "sqlalchemy" not in source and "flask" not in source.lower().replace("flask-", ""), path.name
