@@ -36,7 +36,7 @@ def _load_domains(app: Flask) -> None:
     """Core's own models, then the installed domains (OPSHUB_DOMAINS): their models, mappers
     configured (Continuum builds its version classes), their declarations; each domain's
     `templates/` folder joins the template search path."""
-    from app.core import audit, numbering, security, tenancy  # noqa: F401  (the platform's own models)
+    from app.core import audit, numbering, security, tenancy, tokens  # noqa: F401  (the platform's own models)
     from app.core.exchange import models as _exchange  # noqa: F401
     from app.core.registry import load_domains
 
@@ -86,7 +86,9 @@ def _register(appbuilder: AppBuilder) -> None:
     from app.core import exchange
     from app.core.accounts import ProfileView
     from app.core.audit_views import AuditApi, AuditView
+    from app.core.describe_api import DescribeApi
     from app.core.registry import register_views, registry
+    from app.core.token_api import TokenApi
 
     exchange.attach(registry)
     register_views(appbuilder)
@@ -94,6 +96,8 @@ def _register(appbuilder: AppBuilder) -> None:
     exchange.register(appbuilder)
     appbuilder.add_view(AuditView, "Audit log", icon="fa-history", category="Security")
     appbuilder.add_api(AuditApi)
+    appbuilder.add_api(TokenApi)
+    appbuilder.add_api(DescribeApi)
 
 
 def _register_hooks(app: Flask) -> None:

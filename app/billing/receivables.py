@@ -34,6 +34,7 @@ class Overdue(BaseFilter):
 
     name = "Is overdue"
     arg_name = "overdue"
+    flag = True  # takes no value
 
     def apply(self, query, value):
         return query.filter(Invoice.status == "sent", Invoice.due_date < date.today())

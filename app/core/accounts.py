@@ -64,12 +64,71 @@ class ProfileView(BaseView):
         user = context.request_user()
         return user
 
+    def _page(self, user, *, errors=None, token_errors=None, new_token=None, status=200):
+        from app.core import tokens
+        from app.core.tenancy import memberships_of
+
+        own = list(db.session.scalars(tokens.visible_to(user)).unique())
+        body = self.render_template(
+            "opshub/profile.html",
+            user=user,
+            errors=errors or {},
+            token_errors=token_errors or {},
+            min_length=MIN_PASSWORD,
+            tokens=own,
+            token_orgs=[m.organization for m in memberships_of(user.id)],
+            new_token=new_token,
+            form=request.form if token_errors else {},
+        )
+        return body, status, {"Cache-Control": "no-store"}
+
     @expose("/")
     def show(self):
         user = self._user()
         if user is None:
             return redirect(self.appbuilder.get_url_for_login)
-        return self.render_template("opshub/profile.html", user=user, errors={}, min_length=MIN_PASSWORD)
+        return self._page(user)
+
+    @expose("/tokens", methods=["POST"])
+    def create_token(self):
+        """A new API token; the page shows its secret this once."""
+        from app.core import tokens
+        from app.core.errors import DomainError
+
+        user = self._user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        org = request.form.get("organization_id", "")
+        try:
+            token, secret = tokens.create(
+                user,
+                name=request.form.get("name", ""),
+                organization_id=int(org) if org.isdigit() and len(org) < 10 else None,
+                read_only=request.form.get("access", "read") != "write",
+                expires_at=tokens.parse_expiry(request.form.get("expires_at") or None),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            return self._page(user, token_errors=exc.fields or {"name": [exc.message]}, status=422)
+        return self._page(user, new_token={"name": token.name, "secret": secret})
+
+    @expose("/tokens/<int:token_id>/revoke", methods=["POST"])
+    def revoke_token(self, token_id: int):
+        from app.core import tokens
+        from app.core.errors import NotFound
+
+        user = self._user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        try:
+            token = tokens.get_visible(user, token_id)
+        except NotFound:
+            return self._page(user, status=404)
+        if token.user_id != user.id:  # the profile manages one's own; administrators use the API
+            return self._page(user, status=404)
+        tokens.revoke(token, user.id)
+        flash(f"API token “{token.name}” revoked: it no longer works.", "success")
+        return redirect(url_for("ProfileView.show") + "#api-tokens")
 
     @expose("/password", methods=["POST"])
     def password(self):
@@ -85,10 +144,7 @@ class ProfileView(BaseView):
             )
         except Invalid as exc:
             db.session.rollback()
-            return (
-                self.render_template("opshub/profile.html", user=user, errors=exc.fields, min_length=MIN_PASSWORD),
-                422,
-            )
+            return self._page(user, errors=exc.fields, status=422)
         # every session of the user ended with the change (app/core/sessions.py): this browser
         # carries on with a new one
         session[sessions.SESSION_KEY] = sessions.start(user.id, sessions.PAGE)

@@ -12,7 +12,7 @@ from flask_appbuilder import Model
 from sqlalchemy.orm import Session
 
 from app.core import context
-from app.core.versioning import transaction_model
+from app.core.versioning import token_args, transaction_model
 
 ACTIONS = (
     "create",
@@ -66,6 +66,7 @@ def record_event(
             remote_addr=context.remote_addr(),
             request_id=context.request_id(),
             action=action,
+            **token_args(),
         )
         .returning(tx.c.id)
     ).scalar_one()
@@ -91,14 +92,14 @@ def audit_query(
     date_from: datetime | None = None,
     date_to: datetime | None = None,
 ):
-    """A SELECT of (AuditRecord, Transaction, username), newest first, for one organization.
+    """A SELECT of (AuditRecord, issued_at, username, token name), newest first, for one organization.
     Events of no organization (role and user permission edits: global tables) are shown only
     with `include_global` (global Admins)."""
     from flask_appbuilder.security.sqla.models import User
 
     Tx = transaction_model()
     stmt = (
-        sa.select(AuditRecord, Tx.issued_at, User.username)
+        sa.select(AuditRecord, Tx.issued_at, User.username, Tx.token_name)
         .join(Tx, Tx.id == AuditRecord.transaction_id)
         .outerjoin(User, User.id == Tx.user_id)
         .where(

@@ -68,13 +68,14 @@ def audit_page(*, with_count: bool = False) -> tuple[int, int, list[dict], bool,
             "transaction_id": rec.transaction_id,
             "issued_at": issued_at.isoformat() if issued_at else None,
             "user": username,
+            "token": token_name,  # the API token the write was made with, if any
             "organization": rec.organization_id,
             "action": rec.action,
             "resource": rec.resource,
             "record_id": rec.record_id,
             "changes": changes.get(rec.id, {}),
         }
-        for rec, issued_at, username in rows
+        for rec, issued_at, username, token_name in rows
     ]
     return page, page_size, entries, has_more, count
 

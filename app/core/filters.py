@@ -118,6 +118,7 @@ class OwnedByMe(BaseFilter):
 
     name = "Is me"
     arg_name = "mine"
+    flag = True  # takes no value: clients offer it as a switch (app/core/describe.py)
 
     def apply(self, query, value):
         return query.filter(getattr(self.model, f"{self.column_name}_id") == context.current_user_id())
@@ -129,6 +130,7 @@ class IsEmpty(BaseFilter):
 
     name = "Is empty"
     arg_name = "empty"
+    flag = True
 
     def apply(self, query, value):
         column = getattr(self.model, self.column_name)

@@ -66,7 +66,7 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
     V = version_class(model)
     Tx = transaction_model()
     rows = session.execute(
-        sa.select(V, Tx.issued_at, User.username, AuditRecord.action)
+        sa.select(V, Tx.issued_at, User.username, AuditRecord.action, Tx.token_name)
         .join(Tx, Tx.id == V.transaction_id)
         .outerjoin(User, User.id == Tx.user_id)
         .outerjoin(
@@ -82,12 +82,13 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
     ).all()
     result = []
     previous = None
-    for version, issued_at, username, action in rows:
+    for version, issued_at, username, action, token_name in rows:
         result.append(
             {
                 "transaction_id": version.transaction_id,
                 "issued_at": plain(issued_at),
                 "user": username,
+                "token": token_name,
                 "operation": action or OPERATIONS.get(version.operation_type, "update"),
                 "changes": diff(model, previous, version),
             }

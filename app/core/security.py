@@ -29,7 +29,7 @@ from flask_appbuilder.security.sqla.models import (
 from flask_jwt_extended import JWTManager
 from sqlalchemy.orm import joinedload
 
-from app.core import context, login_limits, sessions
+from app.core import context, login_limits, sessions, tokens
 from app.core.accounts import OpsUserDBModelView
 from app.core.compat import SELF_SERVICE, SecurityManagerInternals, fab_security_resources
 from app.core.tenancy import membership_for, memberships_of, resolve_active_membership
@@ -96,6 +96,9 @@ class OpsSecurityManager(SecurityManagerInternals, SecurityManager):
         )
 
     def revoke_token(self, payload: dict) -> None:
+        if "tid" in payload:  # an API token: logging out with it revokes it
+            tokens.revoke_presented(payload)
+            return
         jti = payload.get("jti")
         if jti and not self.is_revoked(jti):
             exp = datetime.fromtimestamp(payload.get("exp", 0), UTC).replace(tzinfo=None)
@@ -147,7 +150,10 @@ class OpsSecurityManager(SecurityManagerInternals, SecurityManager):
 
     def user_permissions(self, user) -> frozenset[tuple[str, str]]:
         roles = self.get_user_roles(user)
-        return self.permissions_of_roles(tuple(sorted(r.id for r in roles)))
+        perms = self.permissions_of_roles(tuple(sorted(r.id for r in roles)))
+        if has_request_context() and getattr(context.request_user(), "id", None) == user.id:
+            perms = tokens.filter_permissions(perms)  # a read-only API token reads, nothing more
+        return perms
 
     def security_resources(self) -> frozenset[str]:
         cached = getattr(self, "_security_resources", None)

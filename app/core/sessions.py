@@ -16,7 +16,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -159,9 +162,24 @@ class OpsAuthDBView(AuthDBView):
 
 
 # ------------------------------------------------------------------ tokens
+_no_session: contextvars.ContextVar[bool] = contextvars.ContextVar("opshub_no_session", default=False)
+
+
+@contextmanager
+def without_session() -> Iterator[None]:
+    """Mint a JWT that belongs to no login session (an API token: app/core/tokens.py)."""
+    reset = _no_session.set(True)
+    try:
+        yield
+    finally:
+        _no_session.reset(reset)
+
+
 def _claims(identity) -> dict:
     """The `sid` claim: the refresh token's on a refresh, the same login's for its second token,
     else a new API session."""
+    if _no_session.get():
+        return {}
     if not has_request_context():
         return {"sid": start(int(identity), API)}
     presented = g.get("_jwt_extended_jwt") or {}
@@ -177,7 +195,16 @@ def _claims(identity) -> dict:
 
 def token_revoked(payload: dict) -> bool:
     """The blocklist check: revoked unless the token's session is live and its jti not revoked.
-    Loads the user in the same query; `load_user_jwt` then reuses it."""
+    Loads the user in the same query; `load_user_jwt` then reuses it. An API token (a `tid`
+    claim) is checked against its own row instead (app/core/tokens.py)."""
+    if "tid" in payload:
+        from app.core import tokens
+
+        user = tokens.verify(payload)
+        if user is None:
+            return True
+        g._opshub_jwt_user = user
+        return False
     user, live, revoked = user_with_session(payload.get("sub"), payload.get("sid"), payload.get("jti"))
     if user is None or not live or revoked or not user.is_active:
         return True
@@ -198,7 +225,13 @@ def install_jwt(jwt_manager) -> None:
 
     jwt_manager.unauthorized_loader(lambda reason: unauthorized(f"Not logged in: {reason}"))
     jwt_manager.expired_token_loader(lambda _h, _p: unauthorized("The token has expired."))
-    jwt_manager.revoked_token_loader(lambda _h, _p: unauthorized("The session has ended; log in again."))
+    jwt_manager.revoked_token_loader(
+        lambda _h, payload: unauthorized(
+            "This API token was revoked, has expired or no longer applies."
+            if "tid" in payload
+            else "The session has ended; log in again."
+        )
+    )
     jwt_manager.needs_fresh_token_loader(lambda _h, _p: unauthorized("A fresh login is needed."))
     jwt_manager.token_verification_failed_loader(lambda _h, _p: unauthorized("The token was refused."))
     jwt_manager.user_lookup_error_loader(lambda _h, _p: unauthorized("The session has ended; log in again."))

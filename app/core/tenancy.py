@@ -116,6 +116,11 @@ class _Active:
 
 
 def _requested_org_id() -> int | None:
+    from app.core import tokens
+
+    token_org = tokens.active_organization_id(request.headers.get(ORG_HEADER))
+    if token_org is not None:
+        return token_org  # an API token acts in its own organization only
     raw = request.headers.get(ORG_HEADER)
     if raw is None and not request.path.startswith("/api/"):
         raw = session.get("org_id")

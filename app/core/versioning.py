@@ -26,6 +26,9 @@ class OpsTransactionFactory(TransactionFactory):
         cls.organization_id = sa.Column(sa.Integer, index=True)
         cls.request_id = sa.Column(sa.String(64))
         cls.action = sa.Column(sa.String(32))
+        # the API token a write was made with (app/core/tokens.py): its id and, kept as written, its name
+        cls.token_id = sa.Column(sa.Integer)
+        cls.token_name = sa.Column(sa.String(100))
         sa.Index("ix_transaction_issued_at", cls.__table__.c.issued_at)
         return cls
 
@@ -50,6 +53,20 @@ def _record_action(target, operation_type: int, session) -> str:
     return "update"
 
 
+def token_args() -> dict:
+    """`token_id`/`token_name` of the API token this request's user acts with (none when a
+    service acts for someone else: `acting_as` another user)."""
+    from app.core import tokens
+
+    token = tokens.presented()
+    if token is None:
+        return {"token_id": None, "token_name": None}
+    acting = context.explicit()
+    if acting is not None and acting.user_id != getattr(context.request_user(), "id", None):
+        return {"token_id": None, "token_name": None}
+    return {"token_id": token.id, "token_name": token.name}
+
+
 class OpsHubPlugin(Plugin):
     def transaction_args(self, uow, session):
         return {
@@ -58,6 +75,7 @@ class OpsHubPlugin(Plugin):
             "remote_addr": context.remote_addr(),
             "request_id": context.request_id(),
             "action": session.info.get(ACTION_KEY),
+            **token_args(),
         }
 
     def _state(self, uow) -> dict:

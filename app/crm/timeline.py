@@ -74,10 +74,10 @@ def _versions(records: dict[str, list[int]], names: dict[tuple[str, int], str]) 
     if not wanted:
         return []
     rows = db.session.execute(audit_query(context.current_org_id()).where(sa.or_(*wanted)).limit(LIMIT)).all()
-    changes = changes_for(db.session, [rec for rec, _, _ in rows])
+    changes = changes_for(db.session, [row[0] for row in rows])
     readable = Readable(db.session)
     kept = []
-    for rec, issued_at, username in rows:
+    for rec, issued_at, username, _token in rows:
         # a creation lists every field: the record itself says it better; edits show their diff
         fields = {} if rec.action == "create" else changes.get(rec.id, {})
         fields = {k: v for k, v in fields.items() if k not in DERIVED}

@@ -16,7 +16,7 @@ class ContractPaymentParams(Schema):
 
 
 class SupportParams(Schema):
-    user_id = fields.Integer(required=True, allow_none=True, strict=True)
+    user_id = fields.Integer(required=True, allow_none=True, strict=True, metadata={"resource": "User"})
 
 
 SIGN = RecordAction(

@@ -16,6 +16,7 @@ from app.events.models import Contract, Event
 class NotSigned(BaseFilter):
     name = "Not signed"
     arg_name = "not_signed"
+    flag = True  # takes no value
 
     def apply(self, query, value):
         return query.filter(Contract.signed_at.is_(None))
@@ -24,6 +25,7 @@ class NotSigned(BaseFilter):
 class NotPaid(BaseFilter):
     name = "Not paid"
     arg_name = "not_paid"
+    flag = True
 
     def apply(self, query, value):
         return query.filter(Contract.amount_due > 0)

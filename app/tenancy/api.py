@@ -10,7 +10,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload
 
-from app.core import context, sessions, tenancy
+from app.core import context, sessions, tenancy, tokens
 from app.core.actions import capabilities
 from app.core.api import OpsBaseApi, domain_errors, json_body
 from app.core.errors import MAX_ID, NotFound
@@ -38,6 +38,44 @@ class RoleSchema(Schema):
     role = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class InviteSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class PasswordSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(max=128))
+
+
+class OwnPasswordSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=128))
+    password = fields.String(required=True, validate=validate.Length(max=128))
+
+
+class ProfileSchema(Schema):
+    username = fields.String(validate=validate.Length(min=3, max=64))
+    email = fields.String(validate=validate.Length(min=3, max=254))
+    first_name = fields.String(validate=validate.Length(min=1, max=64))
+    last_name = fields.String(validate=validate.Length(min=1, max=64))
+
+
+def _member_json(m: Membership) -> dict:
+    user = m.user
+    return {
+        "user_id": m.user_id,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": m.role.name,
+        "active": bool(user.active),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+    }
+
+
 def _org_json(org) -> dict | None:
     return {"id": org.id, "name": org.name, "slug": org.slug} if org is not None else None
 
@@ -45,6 +83,7 @@ def _org_json(org) -> dict | None:
 class MeApi(OpsBaseApi):
     resource_name = "me"
     openapi_spec_tag = "Me"
+    openapi_spec_component_schemas = (OwnPasswordSchema,)
 
     @expose("/", methods=["GET"])
     @jwt_required()
@@ -66,6 +105,7 @@ class MeApi(OpsBaseApi):
             return self.response_401()
         org = tenancy.resolve_active_organization()
         roles = sm.get_user_roles(user)
+        token = tokens.presented()
         return self.response(
             200,
             id=user.id,
@@ -78,7 +118,39 @@ class MeApi(OpsBaseApi):
             roles=sorted(r.name for r in roles),
             capabilities=current_capabilities(),
             actions=capabilities(),
+            # the API token this request came with (null for a login)
+            token={"id": token.id, "name": token.name, "read_only": token.read_only} if token else None,
         )
+
+    @expose("/password", methods=["POST"])
+    @jwt_required()
+    @safe
+    @domain_errors
+    def password(self):
+        """Change your own password: `{"current_password", "password"}`. Every session of yours
+        ends, this one too: log in again.
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/OwnPasswordSchema'
+          responses:
+            200:
+              description: Changed
+            422:
+              $ref: '#/components/responses/422'
+        """
+        from app.core.accounts import change_own_password
+
+        user = context.request_user()
+        if user is None:
+            return self.response_401()
+        data = json_body(OwnPasswordSchema())
+        change_own_password(user, data["current_password"], data["password"], data["password"])
+        return self.response(200, message="Password changed; every session has ended: log in again.")
 
 
 class SessionApi(OpsBaseApi):
@@ -118,11 +190,16 @@ class OrganizationApi(OpsBaseApi):
     class_permission_name = "Membership"
     method_permission_name = {
         "members": "read",
+        "member": "read",
         "add_member": "write",
+        "invite_member": "write",
         "change_member": "write",
+        "member_password": "write",
+        "member_profile": "write",
         "remove_member": "write",
     }
     base_permissions = ["can_read", "can_write"]
+    openapi_spec_component_schemas = (InviteSchema, PasswordSchema, ProfileSchema)
 
     @expose("/register", methods=["POST"])
     @safe
@@ -197,16 +274,116 @@ class OrganizationApi(OpsBaseApi):
         active = tenancy.resolve_active_organization()
         if active is None or active.id != org_id:
             return self.response_404()
-        rows = db.session.scalars(
+        stmt = (
             sa.select(Membership)
             .options(joinedload(Membership.user))
             .where(Membership.organization_id == org_id)
             .order_by(Membership.id)
-        ).unique()
-        return self.response(
-            200,
-            result=[{"user_id": m.user_id, "username": m.user.username, "role": m.role.name} for m in rows],
         )
+        role = (request.args.get("role") or "").strip()
+        if role:
+            from flask_appbuilder.security.sqla.models import Role
+
+            stmt = stmt.join(Role, Role.id == Membership.role_id).where(sa.func.lower(Role.name) == role.lower()[:64])
+        rows = db.session.scalars(stmt).unique()
+        return self.response(200, result=[_member_json(m) for m in rows])
+
+    @expose("/<int:org_id>/members/<int:user_id>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("member")
+    @domain_errors
+    def member(self, org_id: int, user_id: int):
+        """One member of the active organization.
+        ---
+        get:
+          responses:
+            200:
+              description: The member
+            404:
+              $ref: '#/components/responses/404'
+        """
+        self._org_admin(org_id)
+        return self.response(200, result=_member_json(self._member(org_id, user_id)))
+
+    @expose("/<int:org_id>/members/invite", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("invite_member")
+    @domain_errors
+    def invite_member(self, org_id: int):
+        """Create a user and make them a member: the answer holds a temporary password, once.
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/InviteSchema'
+          responses:
+            201:
+              description: Invited
+            409:
+              description: A user with that username or email exists
+        """
+        self._org_admin(org_id)
+        data = json_body(InviteSchema())
+        role = self._role(data.pop("role"))
+        user, password = services.invite_member(org_id, role_id=role.id, **data)
+        return self.response(201, user_id=user.id, username=user.username, role=role.name, temporary_password=password)
+
+    @expose("/<int:org_id>/members/<int:user_id>/password", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("member_password")
+    @domain_errors
+    def member_password(self, org_id: int, user_id: int):
+        """Set a member's password (the password policy applies; their sessions end). A member who
+        also belongs to another organization: global administrators only.
+        ---
+        put:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/PasswordSchema'
+          responses:
+            200:
+              description: Changed
+        """
+        self._org_admin(org_id)
+        data = json_body(PasswordSchema())
+        services.set_member_password(self._member(org_id, user_id), data["password"])
+        return self.response(200, message="Password changed; their sessions have ended.")
+
+    @expose("/<int:org_id>/members/<int:user_id>/profile", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("member_profile")
+    @domain_errors
+    def member_profile(self, org_id: int, user_id: int):
+        """Change a member's username, email, first or last name (same rule as the password).
+        ---
+        put:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/ProfileSchema'
+          responses:
+            200:
+              description: Changed
+            409:
+              description: Username or email taken
+        """
+        self._org_admin(org_id)
+        data = json_body(ProfileSchema())
+        membership = self._member(org_id, user_id)
+        services.update_member_profile(membership, **data)
+        return self.response(200, result=_member_json(membership))
 
     @expose("/<int:org_id>/members", methods=["POST"])
     @protect()

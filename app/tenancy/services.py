@@ -10,7 +10,7 @@ from flask import current_app
 
 from app.core import context
 from app.core.context import UNSCOPED
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.tenancy import Membership, Organization, membership_for
 from app.core.uow import unit_of_work
 from app.extensions import db
@@ -188,3 +188,73 @@ def rename_organization(org: Organization, name: str) -> Organization:
     with context.acting_as(context.current_user_id(), org.id, system=True), unit_of_work():
         org.name = name
     return org
+
+
+# ------------------------------------------------------------------ a member's account (the CLI's employees)
+def check_managed_here(user, organization_id: int) -> None:
+    """An organization's administrators change the password and profile of their members whose
+    account is theirs alone: a user who also belongs to another organization, or a global Admin,
+    is changed only by a global Admin (or by themselves, on their profile)."""
+    sm = current_app.appbuilder.sm
+    actor = sm.acting_user()
+    if actor is not None and sm.is_global_admin(actor):
+        return
+    if sm.is_global_admin(user):
+        raise Forbidden("Only a global administrator changes another administrator's account.")
+    others = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .where(Membership.user_id == user.id, Membership.organization_id != organization_id)
+        .execution_options(**{UNSCOPED: True})
+    )
+    if others:
+        raise Forbidden(
+            f"{user.username} also belongs to another organization: only a global administrator changes their account."
+        )
+
+
+def set_member_password(membership: Membership, password: str) -> None:
+    """Set a member's password (the policy applies; every session of theirs ends)."""
+    from werkzeug.security import generate_password_hash
+
+    from app.core.accounts import check_new_password
+
+    user = membership.user
+    check_managed_here(user, membership.organization_id)
+    check_new_password(user, password)
+    with unit_of_work(action="permission_change"):
+        user.password = generate_password_hash(password)
+
+
+def update_member_profile(membership: Membership, **changes) -> object:
+    """Change a member's username, email, first or last name."""
+    from app.core.validators import check_email
+
+    user = membership.user
+    check_managed_here(user, membership.organization_id)
+    errors = {}
+    if "username" in changes:
+        username = (changes["username"] or "").strip()
+        if not re.fullmatch(r"[A-Za-z0-9_.@+-]{3,64}", username):
+            errors["username"] = ["3 to 64 letters, digits or _ . @ + -."]
+        elif username.lower() != user.username.lower() and find_user(username) is not None:
+            errors["username"] = ["Already taken."]
+        changes["username"] = username
+    for name in ("first_name", "last_name"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+            if not changes[name] or len(changes[name]) > 64:
+                errors[name] = ["1 to 64 characters."]
+    if "email" in changes:
+        changes["email"] = (changes["email"] or "").strip()
+        check_email(changes["email"])
+        if not changes["email"]:
+            errors["email"] = ["Required."]
+        elif changes["email"].lower() != (user.email or "").lower() and find_user(changes["email"]) is not None:
+            errors["email"] = ["Already registered."]
+    if errors:
+        raise Invalid("Invalid input", errors)
+    with unit_of_work(action="permission_change"):
+        for name, value in changes.items():
+            setattr(user, name, value)
+    return user

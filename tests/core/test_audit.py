@@ -30,12 +30,14 @@ def test_audit_records_create_update_archive_restore_revert_and_delete(client, o
         "transaction_id",
         "issued_at",
         "user",
+        "token",
         "organization",
         "action",
         "resource",
         "record_id",
         "changes",
     }
+    assert update["token"] is None  # a login, not an API token
 
 
 def test_audit_filters_by_user_action_resource_and_date(client, org):

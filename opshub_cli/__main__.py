@@ -1,0 +1,3 @@
+from opshub_cli.main import main
+
+main()
