@@ -30,19 +30,21 @@ run: seed
 	@echo "OpsHub on http://$(HOST):$(PORT)  (admin/admin123, staff/staff123, ...)"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - run:app
 
-# The whole suite; TEST_DATABASE_URL selects the engine (default: in-memory SQLite).
+# The whole suite; TEST_DATABASE_URL selects the engine (default: a SQLite file per worker).
+# WORKERS=auto runs one pytest-xdist worker per core (WORKERS=0: one process, for debugging).
+WORKERS ?= auto
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS)
 
 # The slow, exhaustive walks (every route with garbage as every seeded role), apart from `make test`.
 test-exhaustive: install
 	$(BIN)/pytest -q -m exhaustive
 
 test-sqlite: install
-	TEST_DATABASE_URL= $(BIN)/pytest -q
+	TEST_DATABASE_URL= $(BIN)/pytest -q -n $(WORKERS)
 
 test-pg: install
-	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest -q
+	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest -q -n $(WORKERS)
 
 # Browser tests only; `make screenshots` refreshes docs/screenshots/ from them.
 e2e: install
@@ -50,7 +52,7 @@ e2e: install
 
 # The schemathesis run with more generated requests per operation (the suite sends 3 each).
 fuzz: install
-	OPSHUB_SCHEMATHESIS_EXAMPLES=$${EXAMPLES:-50} $(BIN)/pytest -q tests/test_openapi.py
+	OPSHUB_SCHEMATHESIS_EXAMPLES=$${EXAMPLES:-50} $(BIN)/pytest -q tests/core/test_openapi.py
 
 screenshots: install
 	OPSHUB_SCREENSHOTS=1 $(BIN)/pytest -q tests/e2e

@@ -34,9 +34,25 @@ class FreshContextClient(FlaskClient):
 
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "opshub-test.db")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "opshub-test.db")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # `make test` runs pytest-xdist workers
+    if worker and url.startswith("postgresql"):
+        return _worker_database(url, worker)
+    return url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Each xdist worker gets a database of its own beside TEST_DATABASE_URL's (test → test_gw0)."""
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:
