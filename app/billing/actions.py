@@ -86,13 +86,13 @@ VOID = RecordAction(
     "Void",
     lambda invoice: services.void_invoice(invoice),
     permission="can_void",
-    available=lambda invoice: invoice.status in ("draft", "sent"),
+    available=lambda invoice: invoice.status == "sent",
     choices=lambda invoice: [
         Choice("Void", style="danger", icon="fa-ban", confirm="Void this invoice? It keeps its number.")
     ],
     result=_invoice_after,
     done=lambda invoice, _: f"{invoice.label} voided.",
-    summary="Void an invoice without payments (409 otherwise); an issued invoice keeps its number.",
+    summary="Void a sent invoice without payments (409 otherwise; a draft is deleted instead); it keeps its number.",
 )
 ADD_PAYMENT = RecordAction(
     "add_payment",

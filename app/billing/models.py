@@ -48,8 +48,9 @@ INVOICE_STATUS = Lifecycle(
     "status",
     INVOICE_STATUSES,
     resource="Invoice",
-    # paid → sent: a payment was removed; void only without payments (services and validate())
-    moves={"draft": ("sent", "void"), "sent": ("paid", "void"), "paid": ("sent",)},
+    # paid → sent: a payment was removed; void only without payments (services and validate());
+    # a draft was never issued: it is deleted, not voided
+    moves={"draft": ("sent",), "sent": ("paid", "void"), "paid": ("sent",)},
     initial="draft",
     noun="invoice",
 )

@@ -170,6 +170,8 @@ def void_invoice(invoice: Invoice, *, actor: Any = None) -> Invoice:
         lock_invoice(session, invoice)
         if invoice.status == "void":
             raise Conflict(f"{invoice.label} is already void.")
+        if invoice.status == "draft":
+            raise Conflict("A draft was never issued: delete it instead of voiding it.")
         if Decimal(invoice.paid_total) > 0 or invoice.status == "paid":
             raise Conflict(f"{invoice.label} has payments: it cannot be voided (remove the payments first).")
         invoice.voided_at = utcnow()

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from app.billing import services
-from app.billing.models import Invoice
+from app.billing.models import INVOICE_STATUS, Invoice
 from app.core.errors import Conflict, Invalid
 from app.extensions import db
 from tests import factories as f
@@ -53,6 +53,20 @@ def test_a_deleted_draft_leaves_no_gap_and_an_issued_invoice_is_never_deleted(cl
     voided = db.session.get(Invoice, first.id)
     assert (voided.status, voided.number) == ("void", first.number)
     assert f.make_invoice(org, send=True).number.endswith("/0002")
+
+
+def test_a_draft_is_deleted_not_voided(client, org):
+    admin = f.make_user(org, "Admin", admin=True)
+    h = f.auth(admin, org)
+    draft = f.make_invoice(org)
+    assert "void" not in client.get(f"/api/v1/invoices/{draft.id}", headers=h).get_json().get("actions", {})
+    resp = client.post(f"/api/v1/invoices/{draft.id}/void", headers=h)
+    assert resp.status_code == 409 and "delete it instead" in resp.get_json()["message"]
+    with pytest.raises((Conflict, Invalid)):  # the lifecycle itself, below every entry point
+        INVOICE_STATUS.transition(draft, "void")
+    db.session.expire_all()
+    assert db.session.get(Invoice, draft.id).status == "draft"
+    assert client.delete(f"/api/v1/invoices/{draft.id}", headers=h).status_code == 200
 
 
 def test_sending_twice_or_sending_an_empty_invoice_is_409(client, org):
