@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.billing
 	$(BIN)/python -m bench.exchange
+	$(BIN)/python -m bench.work
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
@@ -70,6 +71,7 @@ bench-quick: install
 	$(BIN)/python -m bench.pipeline --requests 50
 	$(BIN)/python -m bench.billing --sizes 10000,30000 --requests 50
 	$(BIN)/python -m bench.exchange --rows 10000 --export-rows 100000
+	$(BIN)/python -m bench.work --sizes 10000,30000 --requests 50
 
 lint: install
 	$(BIN)/ruff check .

@@ -25,7 +25,7 @@ class Config:
     OPSHUB_ENV = _env("OPSHUB_ENV", "development")
     # The installed domains, in order (each a package under app/ with models.py and domain.py).
     # Adding a domain is one entry here.
-    OPSHUB_DOMAINS = ("app.tenancy", "app.crm", "app.projects", "app.billing", "app.events")
+    OPSHUB_DOMAINS = ("app.tenancy", "app.crm", "app.projects", "app.billing", "app.events", "app.work")
     SECRET_KEY = _env("SECRET_KEY", INSECURE_DEFAULT)
     JWT_SECRET_KEY = _env("JWT_SECRET_KEY", INSECURE_DEFAULT)
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'opshub.db'}")
@@ -34,6 +34,14 @@ class Config:
     UPLOAD_FOLDER = UPLOAD_DIR  # FAB's name for it (its generic /download/<filename> route)
     IMG_UPLOAD_FOLDER = UPLOAD_DIR
     FILE_ALLOWED_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "txt", "csv", "docx", "xlsx")
+    # An uploaded document may be this large (413 beyond); its route takes bodies this large
+    # (plus the multipart envelope) instead of OPSHUB_MAX_BODY_BYTES
+    OPSHUB_MAX_UPLOAD_BYTES = int(_env("OPSHUB_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    # Where documents are stored: a class with save/open/delete (app/work/storage.py); the
+    # default keeps them under UPLOAD_DIR. An S3-compatible store plugs in here.
+    OPSHUB_STORAGE = _env("OPSHUB_STORAGE", "app.work.storage:LocalStorage")
+    # The workload's capacity of one valuer: assignments due per week of five working days
+    OPSHUB_WEEKLY_CAPACITY = int(_env("OPSHUB_WEEKLY_CAPACITY", "5"))
     REDIS_URL = _env("REDIS_URL")
 
     # Flask-AppBuilder

@@ -676,12 +676,21 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
               description: Item deleted
             404:
               $ref: '#/components/responses/404'
+            202:
+              description: Sent for approval instead (a policy gates this delete)
             409:
               description: Refused by a rule
         """
         item = self._item_or_404(pk)
         if item is None:
             return self.response_404()
+        declared = self._record_actions.get("delete")
+        if declared is not None:
+            # a resource that declares its delete (so that a policy may gate it) runs it here too
+            outcome = record_actions.run(self.class_permission_name, declared, item, {})
+            if outcome.pending is not None:
+                return self.response(202, **outcome.pending)
+            return self.response(200, message="OK")
         self.pre_delete(item)
         services.delete(item)
         self.post_delete(item)

@@ -94,12 +94,21 @@ class Columns:
     # ---------------------------------------------------------------- API
     def api_attributes(self, model: type) -> dict[str, Any]:
         relations = {rel.key: rel.mapper.class_ for rel in sa.inspect(model).relationships}
+        # a foreign key column named in the spec (`assignment_id`) is shown through its relation
+        # on the API (FAB's schemas leave foreign keys out): another domain may have added the
+        # relation to a column that was a plain integer
+        by_fk = {
+            next(iter(rel.local_columns)).key: rel.key
+            for rel in sa.inspect(model).relationships
+            if rel.direction.name == "MANYTOONE" and len(rel.local_columns) == 1
+        }
 
         def expand(cols, tail):
             out = ["id"]
             for col in cols:
                 if col in self.page_only:
                     continue
+                col = by_fk.get(col, col) if col not in self.computed else col
                 if col in relations and col not in self.computed:
                     out += [f"{col}.id", f"{col}.{label_column(relations[col])}"]
                 elif col not in out:

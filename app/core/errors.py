@@ -44,6 +44,12 @@ class Invalid(DomainError):
     status = 422
 
 
+class TooLarge(DomainError):
+    """A body or an uploaded file over its size limit."""
+
+    status = 413
+
+
 def invalid(field: str, message: str) -> Invalid:
     return Invalid(f"{field}: {message}", {field: [message]})
 

@@ -29,6 +29,11 @@ from app.core.errors import Conflict, Forbidden, invalid
 from app.core.models import committed
 
 
+def article(noun: str) -> str:
+    """ "a deal", "an assignment"."""
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
 def _changed(record, attr: str) -> bool:
     return sa.inspect(record).attrs[attr].history.has_changes()
 
@@ -103,14 +108,14 @@ class Lifecycle:
         if new not in self.targets(old):
             allowed = ", ".join(self.targets(old)) or "none (it is final)"
             raise Conflict(
-                f"A {self.noun} cannot go from {old} to {new} (from {old}: {allowed}).",
+                f"{article(self.noun).capitalize()} cannot go from {old} to {new} (from {old}: {allowed}).",
                 {self.field: [f"Cannot go from {old} to {new}; allowed next: {allowed}."]},
             )
         if self.is_rollback(old, new) and not self.may_roll_back():
             message = (
                 self.refusal(old, new)
                 if self.refusal
-                else f"Your role may not move a {self.noun} back from {old} to {new}; a manager can."
+                else f"Your role may not move {article(self.noun)} back from {old} to {new}; a manager can."
             )
             raise Forbidden(message)
 
@@ -119,7 +124,7 @@ class Lifecycle:
         if state not in self.states:
             raise invalid(self.field, f"Unknown {self.field} {state!r}; one of: {', '.join(self.states)}.")
         if self.initial is not None and state != self.initial and not context.is_system():
-            raise invalid(self.field, f"A new {self.noun} starts as {self.initial}.")
+            raise invalid(self.field, f"{article('new ' + self.noun).capitalize()} starts as {self.initial}.")
 
     # ---------------------------------------------------------------- the one service
     def transition(self, record, to: object, *, actor=None):

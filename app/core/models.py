@@ -13,6 +13,8 @@ Model rules go in `validate()`, called at every flush whatever the entry point.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -86,6 +88,42 @@ class AssignedScope:
     @classmethod
     def assigned_criteria(cls, user_id: int) -> sa.ColumnElement[bool]:
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """A row scope given to a model from outside its class (a domain scoping another domain's
+    model: the work domain hides the tasks of assignments a valuer is not assigned to). Same
+    meaning as `AssignedScope`: without `can_edit_all` on `resource`, the user sees only the rows
+    matching `criteria(user_id)`."""
+
+    model: type
+    resource: str
+    criteria: Callable[[int], sa.ColumnElement[bool]]
+
+
+_row_scopes: list[RowScope] = []
+
+
+def add_row_scope(model: type, resource: str, criteria: Callable[[int], sa.ColumnElement[bool]]) -> None:
+    scope = RowScope(model, resource, criteria)
+    if scope not in _row_scopes:
+        _row_scopes.append(scope)
+
+
+def row_scopes() -> list[RowScope]:
+    """Every row scope: the `AssignedScope` models' and those added by `add_row_scope`."""
+    found, todo = [], list(AssignedScope.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if "__table__" in cls.__dict__:
+            found.append(RowScope(cls, cls.__scope_resource__, cls.assigned_criteria))
+    return [*found, *_row_scopes]
+
+
+def is_row_scoped(model: type) -> bool:
+    return any(scope.model is model for scope in row_scopes())
 
 
 class TenantMixin:

@@ -197,23 +197,29 @@ def _has_nul(values) -> bool:
     return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values.lists())
 
 
-# endpoints that take file uploads -> the setting holding their own body limit (an import file,
-# an assignment's document); every other request keeps MAX_CONTENT_LENGTH. `*.name` matches the
-# endpoint `name` of any view or API.
-_UPLOADS: dict[str, tuple[str, int]] = {}
-FORM_OVERHEAD = 64 * 1024
+UPLOAD_LIMIT_ATTR = "_opshub_upload_limit"
+FORM_OVERHEAD = 64 * 1024  # room for the multipart form around the file
 
 
-def accept_uploads(endpoint: str, setting: str, default: int) -> None:
-    """Let `endpoint` take bodies up to the `setting` (bytes; `default` when unset)."""
-    _UPLOADS[endpoint] = (setting, default)
+def upload_limit(setting: str, default: int):
+    """Let a route take bodies up to `config[setting]` bytes (`default` when unset), plus room
+    for the form around the file, instead of MAX_CONTENT_LENGTH (an import file, an assignment's
+    document). The route still checks the file's own size exactly. Put it below `expose`/
+    `protect` (they copy the function's attributes onto their wrappers)."""
+
+    def decorator(fn):
+        setattr(fn, UPLOAD_LIMIT_ATTR, (setting, default))
+        return fn
+
+    return decorator
 
 
 def body_limit() -> int | None:
-    endpoint = request.endpoint or ""
-    upload = _UPLOADS.get(endpoint) or _UPLOADS.get("*." + endpoint.rsplit(".", 1)[-1])
-    if upload is not None:  # the file's own limit, plus room for the form around it: the upload
-        return int(current_app.config.get(upload[0], upload[1])) + FORM_OVERHEAD  # checks the file exactly
+    """This request's body limit: its route's `upload_limit` if it declares one, else MAX_CONTENT_LENGTH."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared = getattr(view, UPLOAD_LIMIT_ATTR, None)
+    if declared is not None:
+        return int(current_app.config.get(declared[0], declared[1])) + FORM_OVERHEAD
     return current_app.config.get("MAX_CONTENT_LENGTH")
 
 

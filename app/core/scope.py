@@ -19,7 +19,7 @@ from app.core import context, lifecycle
 from app.core.context import UNSCOPED
 from app.core.errors import Forbidden, Invalid
 from app.core.integrity import refuse_delete_while_referenced
-from app.core.models import ArchiveMixin, AssignedScope, AuditMixin, TenantMixin, utcnow
+from app.core.models import ArchiveMixin, AuditMixin, TenantMixin, is_row_scoped, row_scopes, utcnow
 from app.core.tenancy import Membership
 from app.core.text_rules import text_problem
 
@@ -59,19 +59,10 @@ def _unscoped_relationship(state: ORMExecuteState) -> bool:
     return bool(props) and bool(props[-1].info.get(UNSCOPED))
 
 
-def _assigned_models() -> list[type]:
-    found, todo = [], list(AssignedScope.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if "__table__" in cls.__dict__:
-            found.append(cls)
-    return found
-
-
 def _assignment_options() -> tuple:
-    """Loader criteria for each `AssignedScope` model on which the acting user lacks
-    `can_edit_all`: those rows exist for them only where they are assigned. Once per request."""
+    """Loader criteria for each row-scoped model (`AssignedScope`, `add_row_scope`) on which the
+    acting user lacks `can_edit_all`: those rows exist for them only where they are assigned.
+    Once per request."""
     from flask import g, has_request_context
 
     user_id = context.current_user_id()
@@ -79,9 +70,9 @@ def _assignment_options() -> tuple:
     if user_id in cache:
         return cache[user_id]
     options = tuple(
-        with_loader_criteria(cls, cls.assigned_criteria(-1 if user_id is None else user_id), include_aliases=True)
-        for cls in _assigned_models()
-        if not capability("can_edit_all", cls.__scope_resource__)
+        with_loader_criteria(scope.model, scope.criteria(-1 if user_id is None else user_id), include_aliases=True)
+        for scope in row_scopes()
+        if not capability("can_edit_all", scope.resource)
     )
     cache[user_id] = options
     return options
@@ -141,7 +132,7 @@ def _check_foreign_keys(session: Session, obj: TenantMixin, is_new: bool, checke
             )
         else:
             continue
-        if ok and issubclass(target, AssignedScope) and not context.is_system():
+        if ok and is_row_scoped(target) and not context.is_system():
             # a row the user is not assigned to does not exist for them
             ok = session.execute(sa.select(target.id).where(target.id == value)).first() is not None
         if not ok:

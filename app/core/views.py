@@ -339,10 +339,18 @@ class OpsModelView(ModelViewInternals):
 
     def delete_record(self, item) -> None:
         label = str(item)
+        declared = self._record_actions.get("delete")
         try:
-            self.pre_delete(item)
-            services.delete(item)
-            self.post_delete(item)
+            if declared is not None:
+                # a declared delete (a policy may gate it) runs through actions.run() here too
+                outcome = record_actions.run(self.class_permission_name, declared, item, {})
+                if outcome.pending is not None:
+                    flash(outcome.pending.get("message", "Sent for approval."), "info")
+                    return
+            else:
+                self.pre_delete(item)
+                services.delete(item)
+                self.post_delete(item)
             flash(f"{self.noun} “{label}” deleted.", "success")
         except DomainError:
             db.session.rollback()

@@ -430,6 +430,9 @@ class Task(BusinessModel):
     deal_id = sa.Column(sa.Integer, sa.ForeignKey("deal.id"))
     deal = relationship("Deal", foreign_keys=[deal_id], lazy="joined")
     notes = sa.Column(sa.Text)
+    # the work assignment it belongs to (SPEC §5, §7): the work domain, when installed, makes it a
+    # foreign key with its relation, and hides the tasks of assignments a user does not see
+    assignment_id = sa.Column(sa.Integer, index=True)
 
     @property
     def overdue(self) -> bool:

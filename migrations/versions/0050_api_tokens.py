@@ -2,7 +2,7 @@
 transaction row names the token a write was made with (id, and its name as it was).
 
 Revision ID: 0050
-Revises: 0020
+Revises: 0030
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0050'
-down_revision = '0020'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

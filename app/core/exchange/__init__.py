@@ -34,10 +34,6 @@ def attach(registry) -> None:
 def register(appbuilder) -> None:
     from app.core.exchange.api import ChangeSetApi
     from app.core.exchange.views import ChangeSetView
-    from app.core.request_guard import accept_uploads
-
-    for endpoint in ("*.import_file", "ChangeSetView.upload"):  # an import file may exceed the 1 MiB body cap
-        accept_uploads(endpoint, "OPSHUB_IMPORT_MAX_BYTES", 32 * 1024 * 1024)
 
     appbuilder.add_view_no_menu(ChangeSetView)
     appbuilder.add_api(ChangeSetApi)

@@ -29,6 +29,7 @@ from app.core.exchange.models import ChangeSet
 from app.core.exchange.presenter import change_set_dict, change_set_list
 from app.core.exchange.spec import plan_for
 from app.core.registry import registry
+from app.core.request_guard import upload_limit
 from app.extensions import db
 
 TRUE = ("1", "true", "yes")
@@ -87,6 +88,10 @@ def _export_route():
     return expose("/export", methods=["GET"])(fn)
 
 
+# an import file may exceed the 1 MiB body cap: the setting, and its default
+IMPORT_LIMIT = ("OPSHUB_IMPORT_MAX_BYTES", 32 * 1024 * 1024)
+
+
 def _import_route():
     def import_file(self):
         """Import a CSV or XLSX file as a change set: every row is dry-run; the answer is the preview.
@@ -113,7 +118,7 @@ def _import_route():
         """
         return import_response(self)
 
-    fn = domain_errors(import_file)
+    fn = upload_limit(*IMPORT_LIMIT)(domain_errors(import_file))
     fn = permission_name("import_file")(fn)
     fn = safe(fn)
     fn = protect()(fn)

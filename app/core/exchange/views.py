@@ -20,11 +20,12 @@ from flask_appbuilder.urltools import get_order_args
 from app.core import context
 from app.core.errors import DomainError
 from app.core.exchange import progress, services
-from app.core.exchange.api import TRUE, change_set_or_404, importable_resources, int_arg, may_import
+from app.core.exchange.api import IMPORT_LIMIT, TRUE, change_set_or_404, importable_resources, int_arg, may_import
 from app.core.exchange.export import export_query, stream_response
 from app.core.exchange.presenter import change_set_dict, change_set_list
 from app.core.exchange.spec import plan_for
 from app.core.registry import registry
+from app.core.request_guard import upload_limit
 from app.extensions import db
 
 PAGE_SIZE = 50
@@ -122,6 +123,7 @@ class ChangeSetView(BaseView):
 
     @expose("/import/<name>", methods=["GET", "POST"])
     @signed_in
+    @upload_limit(*IMPORT_LIMIT)
     def upload(self, name):
         resource = self._resource_or_404(name)
         plan = plan_for(resource)

@@ -1,0 +1,1 @@
+"""Work assignments of the valuation firm (SPEC §7)."""

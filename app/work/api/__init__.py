@@ -1,0 +1,1 @@
+"""The work domain's REST resources."""
