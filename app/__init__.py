@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import jinja2
 import sqlalchemy as sa
-from flask import Flask, abort, g, jsonify, request
+from flask import Flask, abort, g, jsonify, request, url_for
 from flask_appbuilder import AppBuilder
 from werkzeug.routing import IntegerConverter
 
@@ -192,7 +192,23 @@ def _register_hooks(app: Flask) -> None:
             except DomainError:
                 return None
 
-        return {"opshub_orgs": opshub_orgs, "opshub_active_org": opshub_active_org}
+        def opshub_badges():
+            """The navbar's counted entries the user has (approvals waiting for me)."""
+            from app.core.registry import registry
+
+            out = []
+            for badge in registry.badges():
+                try:
+                    count = badge.count()
+                except DomainError:
+                    count = None
+                if count is not None:
+                    out.append(
+                        {"label": badge.label, "icon": badge.icon, "url": url_for(badge.endpoint), "count": count}
+                    )
+            return out
+
+        return {"opshub_orgs": opshub_orgs, "opshub_active_org": opshub_active_org, "opshub_badges": opshub_badges}
 
     app.jinja_env.tests["startingwith"] = lambda value, prefix: str(value).startswith(prefix)
 

@@ -100,6 +100,15 @@ def _app_context(app):
         db.session.remove()
 
 
+@pytest.fixture(autouse=True)
+def _no_default_approvals(request, monkeypatch):
+    """The domains' own tests take their sensitive actions directly (as an organization whose
+    policy gates nothing); tests/approvals and tests marked `default_approvals` keep the defaults."""
+    if "approvals" in request.node.path.parts or request.node.get_closest_marker("default_approvals"):
+        return
+    monkeypatch.setattr("app.approvals.engine.DEFAULTS", frozenset())
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -205,9 +205,9 @@ REVERT = RecordAction(
 @functools.cache
 def generic_actions(model: type) -> tuple[RecordAction, ...]:
     out = []
-    if hasattr(model, "archived_at"):
+    if hasattr(model, "archived_at") and getattr(model, "__archivable__", True):
         out += [ARCHIVE, RESTORE]
-    if hasattr(model, "__versioned__"):
+    if hasattr(model, "__versioned__") and getattr(model, "__revertible__", True):
         out.append(REVERT)
     return tuple(out)
 

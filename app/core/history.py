@@ -65,10 +65,12 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
     model = type(obj)
     V = version_class(model)
     Tx = transaction_model()
+    Approver = sa.orm.aliased(User)
     rows = session.execute(
-        sa.select(V, Tx.issued_at, User.username, AuditRecord.action, Tx.token_name)
+        sa.select(V, Tx.issued_at, User.username, AuditRecord.action, Tx.token_name, Approver.username)
         .join(Tx, Tx.id == V.transaction_id)
         .outerjoin(User, User.id == Tx.user_id)
+        .outerjoin(Approver, Approver.id == Tx.approved_by_id)
         .outerjoin(
             AuditRecord,
             sa.and_(
@@ -82,13 +84,14 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
     ).all()
     result = []
     previous = None
-    for version, issued_at, username, action, token_name in rows:
+    for version, issued_at, username, action, token_name, approver in rows:
         result.append(
             {
                 "transaction_id": version.transaction_id,
                 "issued_at": plain(issued_at),
                 "user": username,
                 "token": token_name,
+                "approved_by": approver,
                 "operation": action or OPERATIONS.get(version.operation_type, "update"),
                 "changes": diff(model, previous, version),
             }

@@ -95,6 +95,17 @@ class Widget:
 
 
 @dataclass(frozen=True)
+class Badge:
+    """A navbar entry with a count (the approvals waiting for me): shown to users for whom
+    `count()` is not None."""
+
+    label: str
+    icon: str
+    endpoint: str
+    count: Callable[[], int | None]
+
+
+@dataclass(frozen=True)
 class Domain:
     name: str
     label: str = ""
@@ -110,6 +121,19 @@ class Domain:
     # `flask opshub seed --scale <name>=N`: bulk loaders for benchmarks (name -> loader(N) -> rows)
     scale: Mapping[str, Callable[[int], int]] = field(default_factory=dict)
     constraint_messages: tuple[ConstraintMessage, ...] = ()
+    # policies consulted by app.core.actions.run() before any record action (approvals)
+    interceptors: tuple[Callable[..., Any], ...] = ()
+    # named permissions this domain adds to every resource (approvals: can_approve)
+    resource_permissions: tuple[str, ...] = ()
+    # notices on any record's page: notices(item) -> [{"level", "text", "url"}]
+    record_notices: tuple[Callable[[Any], list[dict]], ...] = ()
+    badges: tuple[Badge, ...] = ()
+    # GET /api/v1/me: key -> value() added to the answer
+    me: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+
+
+# a grant on "*" is a grant on every installed resource
+EVERY_RESOURCE = "*"
 
 
 class Registry:
@@ -126,6 +150,10 @@ class Registry:
                 raise ValueError(f"Resource {resource.name!r} is declared twice")
             self.resources[resource.name] = resource
         register_constraint_messages(list(domain.constraint_messages))
+        from app.core.actions import add_interceptor
+
+        for interceptor in domain.interceptors:
+            add_interceptor(interceptor)
 
     # ---------------------------------------------------------------- lookups
     def resource(self, name: str) -> Resource | None:
@@ -158,9 +186,19 @@ class Registry:
         for domain in self.domains.values():
             for role, by_resource in domain.grants.items():
                 for resource, perms in by_resource.items():
-                    have = merged.setdefault(role, {}).setdefault(resource, [])
-                    have.extend(p for p in perms if p not in have)
+                    for name in self.resources if resource == EVERY_RESOURCE else [resource]:
+                        have = merged.setdefault(role, {}).setdefault(name, [])
+                        have.extend(p for p in perms if p not in have)
         return merged
+
+    def notices(self, item) -> list[dict]:
+        return [n for d in self.domains.values() for notice in d.record_notices for n in notice(item)]
+
+    def badges(self) -> list[Badge]:
+        return [b for d in self.domains.values() for b in d.badges]
+
+    def me(self) -> dict[str, Any]:
+        return {key: value() for d in self.domains.values() for key, value in d.me.items()}
 
     def named_permissions(self) -> dict[str, list[str]]:
         """resource -> the permissions that exist on it beyond its views' own: its declared ones
@@ -168,7 +206,12 @@ class Registry:
         out: dict[str, list[str]] = {}
         for resource in self.resources.values():
             perms = out.setdefault(resource.name, [])
-            for perm in [*resource.permissions, *(a.permission for a in self.actions_of(resource.name))]:
+            everywhere = [p for d in self.domains.values() for p in d.resource_permissions]
+            for perm in [
+                *resource.permissions,
+                *(a.permission for a in self.actions_of(resource.name)),
+                *everywhere,
+            ]:
                 if perm not in perms:
                     perms.append(perm)
         return out

@@ -17,6 +17,9 @@ from sqlalchemy_continuum.transaction import TransactionFactory
 from app.core import compat, context
 
 ACTION_KEY = "opshub_action"
+# session.info key: the user who approved the action this transaction carries out on its
+# requester's behalf (app/approvals); the transaction's user is the requester
+APPROVED_BY_KEY = "opshub_approved_by"
 OPERATION_ACTIONS = {0: "create", 1: "update", 2: "delete"}
 
 
@@ -29,6 +32,8 @@ class OpsTransactionFactory(TransactionFactory):
         # the API token a write was made with (app/core/tokens.py): its id and, kept as written, its name
         cls.token_id = sa.Column(sa.Integer)
         cls.token_name = sa.Column(sa.String(100))
+        # an action taken after approval: its requester is `user_id`, its approver this one
+        cls.approved_by_id = sa.Column(sa.Integer)
         sa.Index("ix_transaction_issued_at", cls.__table__.c.issued_at)
         return cls
 
@@ -75,6 +80,7 @@ class OpsHubPlugin(Plugin):
             "remote_addr": context.remote_addr(),
             "request_id": context.request_id(),
             "action": session.info.get(ACTION_KEY),
+            "approved_by_id": session.info.get(APPROVED_BY_KEY),
             **token_args(),
         }
 

@@ -31,6 +31,7 @@ from app.core.fields import RemoteSelectField
 from app.core.filters import NotArchived, member_pickers, with_quick_search
 from app.core.list_limits import capped_page_size
 from app.core.models import TenantMixin, require_declared_columns
+from app.core.registry import registry
 from app.core.request_guard import local_target
 from app.core.scope import capability, may_change
 from app.core.uow import unit_of_work
@@ -345,7 +346,7 @@ class OpsModelView(ModelViewInternals):
                 # a declared delete (a policy may gate it) runs through actions.run() here too
                 outcome = record_actions.run(self.class_permission_name, declared, item, {})
                 if outcome.pending is not None:
-                    flash(outcome.pending.get("message", "Sent for approval."), "info")
+                    flash_pending(outcome.pending)
                     return
             else:
                 self.pre_delete(item)
@@ -389,8 +390,12 @@ class OpsModelView(ModelViewInternals):
             item=item,
             title=str(item),
             resource_label=self.show_title,
-            can_edit_record=changeable and sm.has_access("can_write", self.class_permission_name),
-            can_delete_record=changeable and sm.has_access("can_delete", self.class_permission_name),
+            can_edit_record=changeable
+            and self._routed("edit")
+            and sm.has_access("can_write", self.class_permission_name),
+            can_delete_record=changeable
+            and self._routed("delete")
+            and sm.has_access("can_delete", self.class_permission_name),
             widgets=widgets,
             related_views=self._related_views,
             history=history_service.humanize(db.session, type(item), history_service.history_for(db.session, item)),
@@ -399,8 +404,13 @@ class OpsModelView(ModelViewInternals):
             view_name=self.__class__.__name__,
             related_inline=self.related_inline,
             hidden_related=self.hidden_related(),
+            record_notices=registry.notices(item),
             **self.show_context(item),
         )
+
+    def _routed(self, method: str) -> bool:
+        """Does this page have the route (a resource without forms leaves out add/edit/delete)?"""
+        return self.include_route_methods is None or method in self.include_route_methods
 
     def hidden_related(self) -> set[str]:
         """Related views the user may not read: their tab is left out, their rows never queried."""
@@ -460,7 +470,7 @@ class OpsModelView(ModelViewInternals):
         if ok:
             outcome = done[0]
             if outcome.pending is not None:
-                flash(outcome.pending.get("message", "Sent for approval."), "info")
+                flash_pending(outcome.pending)
             else:
                 flash(act.done(item, outcome.result) if act.done else f"{act.label}: done.", "success")
                 target = act.next_page(item, outcome.result) if act.next_page else None
@@ -480,6 +490,16 @@ class OpsModelView(ModelViewInternals):
         if done is not None:
             flash(done(), "success")
         return True
+
+
+def flash_pending(pending: dict) -> None:
+    """A policy turned the action into a request: say so, with a link to it."""
+    message = pending.get("message") or "Sent for approval."
+    url = pending.get("url")
+    flash(
+        Markup('{} <a href="{}" class="alert-link">Open the request</a>').format(message, url) if url else message,
+        "info",
+    )
 
 
 def _bulk_method(act: record_actions.RecordAction):

@@ -14,6 +14,7 @@ from app.core import context, sessions, tenancy, tokens
 from app.core.actions import capabilities
 from app.core.api import OpsBaseApi, domain_errors, json_body
 from app.core.errors import MAX_ID, NotFound
+from app.core.registry import registry
 from app.core.security import current_capabilities
 from app.core.tenancy import Membership
 from app.extensions import db
@@ -120,6 +121,7 @@ class MeApi(OpsBaseApi):
             actions=capabilities(),
             # the API token this request came with (null for a login)
             token={"id": token.id, "name": token.name, "read_only": token.read_only} if token else None,
+            **registry.me(),  # what the installed domains add (approvals: what I may request or decide)
         )
 
     @expose("/password", methods=["POST"])

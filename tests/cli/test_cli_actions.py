@@ -5,6 +5,8 @@ action answered 202, and each refused as the roles say."""
 
 from __future__ import annotations
 
+import pytest
+
 from opshub_cli import exits
 from tests import factories as f
 
@@ -102,3 +104,25 @@ def test_a_gated_action_says_a_request_was_created(opshub):
         assert result.json() == {"approval_request_id": 4242, "status": "pending"}
     finally:
         actions._interceptors.remove(gate)
+
+
+@pytest.mark.default_approvals
+def test_approvals_from_the_command_line(opshub):
+    """A gated action (the default policy: marking an invoice paid) is a request; another person
+    lists what waits for them and approves it; the requester cannot (four eyes)."""
+    org = opshub.org
+    invoice = f.make_invoice(org, send=True)
+    opshub.login("Finance")
+    asked = opshub("invoice", "mark-paid", str(invoice.id), "--yes", "--json")
+    assert asked.exit_code == 0, asked.stderr
+    req_id = asked.json()["approval_request_id"]
+    assert f"request #{req_id} was created" in asked.stderr
+    assert opshub("approval", "approve", str(req_id), "--yes").exit_code == exits.FORBIDDEN
+    opshub.login("Manager")
+    waiting = opshub("approval", "list", "--waiting-for-me", "--json").json()
+    assert req_id in [row["id"] for row in waiting["result"]]
+    done = opshub("approval", "approve", str(req_id), "--comment", "Seen on the statement", "--yes", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert done.json()["result"]["status"] == "approved"
+    assert opshub("invoice", "show", str(invoice.id), "--json").json()["result"]["status"] == "paid"
+    assert opshub("approval", "reject", str(req_id), "--yes").exit_code == exits.CONFLICT

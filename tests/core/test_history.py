@@ -24,7 +24,7 @@ def test_history_lists_versions_newest_first_with_field_changes(client, org):
     assert entries[1]["changes"] == {"email": ["a@hist.example", "b@hist.example"]}
     assert entries[2]["changes"]["name"] == [None, "Hist Co"]
     assert all(e["user"] == user.username for e in entries)
-    assert set(entries[0]) == {"transaction_id", "issued_at", "user", "token", "operation", "changes"}
+    assert set(entries[0]) == {"transaction_id", "issued_at", "user", "token", "approved_by", "operation", "changes"}
     assert entries[0]["transaction_id"] > entries[1]["transaction_id"] > entries[2]["transaction_id"]
 
 

@@ -1,0 +1,137 @@
+"""Approvals on the pages: a gated button makes a request (a message with its link, the record
+untouched), the record's page says what awaits approval, the inbox shows what approving would
+change and decides with a comment, the navbar counts what waits for me, and the policy page."""
+
+from __future__ import annotations
+
+import re
+
+from app.approvals.models import ApprovalPolicy, ApprovalRequest
+from app.extensions import db
+from tests import factories as f
+from tests.approvals.helpers import requests_about
+from tests.work import helpers as w
+
+
+def _flashes(client) -> list[str]:
+    with client.session_transaction() as session:
+        return [str(message) for _category, message in session.get("_flashes", [])]
+
+
+def test_a_gated_button_makes_a_request_with_a_link_and_changes_nothing(client, org):
+    finance = f.make_user(org, "Finance")
+    invoice = f.make_invoice(org, send=True)
+    f.page_login(client, finance)
+    page = client.get(f"/invoices/show/{invoice.id}").get_data(as_text=True)
+    assert 'data-action="mark_paid"' in page
+    resp = client.post(f"/invoices/do/mark_paid/{invoice.id}", data={"version": str(invoice.version)})
+    assert resp.status_code == 302
+    (req,) = requests_about("Invoice", invoice.id, org)
+    (message,) = _flashes(client)
+    assert f"request #{req.id}" in message and f'href="/approvals/requests/show/{req.id}"' in message
+    db.session.expire_all()
+    assert db.session.get(type(invoice), invoice.id).status == "sent"
+    page = client.get(f"/invoices/show/{invoice.id}").get_data(as_text=True)
+    assert "Mark paid: awaiting approval by Finance" in page and 'data-status="pending"' in page
+
+
+def test_the_delete_button_of_an_assignment_makes_a_request(client, org):
+    manager = f.make_user(org, "Manager")
+    assignment = w.make_assignment(org, f.make_user(org, "Valuer"))
+    f.page_login(client, manager)
+    assert client.post(f"/assignments/delete/{assignment.id}").status_code == 302
+    (req,) = requests_about("Assignment", assignment.id, org)
+    assert req.action == "delete" and "awaiting approval" in _flashes(client)[0]
+    db.session.expire_all()
+    assert db.session.get(type(assignment), assignment.id) is not None
+
+
+def test_the_inbox_previews_the_change_and_decides_with_a_comment(app, org):
+    finance, decider = f.make_user(org, "Finance"), f.make_user(org, "Manager")
+    invoice = f.make_invoice(org, send=True)
+    asker = app.test_client()
+    f.page_login(asker, finance)
+    asker.post(f"/invoices/do/mark_paid/{invoice.id}", data={})
+    (req,) = requests_about("Invoice", invoice.id, org)
+
+    inbox = asker.get("/approvals/").get_data(as_text=True)  # the requester: their own request, no decision
+    assert 'id="inbox-empty"' in inbox and f'<tr data-request="{req.id}" data-status="pending">' in inbox
+    assert 'class="approval-decision"' not in inbox
+
+    client = app.test_client()
+    f.page_login(client, decider)
+    inbox = client.get("/approvals/").get_data(as_text=True)
+    card = inbox[inbox.index(f'data-request="{req.id}"') :]
+    assert re.search(
+        r'data-field="status"><td>Status</td><td class="diff-old">sent</td><td class="diff-new">paid', card
+    )
+    assert re.search(r'id="badge-approvals"[^>]*>.*?<span class="badge badge-waiting">1</span>', inbox, re.S)
+    resp = client.post(f"/approvals/{req.id}/approve", data={"comment": "Seen on the statement"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(invoice), invoice.id).status == "paid"
+    req = db.session.get(ApprovalRequest, req.id)
+    assert (req.status, req.comment, req.decided_by_id) == ("approved", "Seen on the statement", decider.id)
+    assert 'id="inbox-empty"' in client.get("/approvals/").get_data(as_text=True)
+    outcome = asker.get("/approvals/").get_data(as_text=True)
+    assert f'<tr data-request="{req.id}" data-status="approved">' in outcome and "Seen on the statement" in outcome
+
+
+def test_the_request_page_offers_the_decision_only_to_a_decider(app, org):
+    finance, decider = f.make_user(org, "Finance"), f.make_user(org, "Finance")
+    invoice = f.make_invoice(org, send=True)
+    asker = app.test_client()
+    f.page_login(asker, finance)
+    asker.post(f"/invoices/do/void/{invoice.id}", data={})
+    (req,) = requests_about("Invoice", invoice.id, org)
+    own = asker.get(f"/approvals/requests/show/{req.id}").get_data(as_text=True)
+    assert 'id="own-request-note"' in own and 'data-decision="approve"' not in own
+    assert 'data-action="cancel"' in own  # the requester may withdraw it
+    assert 'id="edit-btn"' not in own and 'id="delete-btn"' not in own
+    client = app.test_client()
+    f.page_login(client, decider)
+    page = client.get(f"/approvals/requests/show/{req.id}").get_data(as_text=True)
+    assert 'data-decision="approve"' in page and 'data-decision="reject"' in page
+    assert 'data-action="cancel"' not in page
+    # the requester posting a decision anyway: refused in plain words, nothing decided
+    asker.post(f"/approvals/{req.id}/approve", data={})
+    assert any("four eyes" in m for m in _flashes(asker))
+    db.session.expire_all()
+    assert db.session.get(ApprovalRequest, req.id).status == "pending"
+
+
+def test_a_failed_approval_says_why_on_the_page(app, org):
+    finance, decider = f.make_user(org, "Finance"), f.make_user(org, "Manager")
+    invoice = f.make_invoice(org, send=True)
+    asker = app.test_client()
+    f.page_login(asker, finance)
+    asker.post(f"/invoices/do/void/{invoice.id}", data={})
+    (req,) = requests_about("Invoice", invoice.id, org)
+    f.pay(invoice, "1.00", org)
+    client = app.test_client()
+    f.page_login(client, decider)
+    preview = client.get("/approvals/").get_data(as_text=True)
+    assert "Approving now would fail" in preview and "has payments" in preview
+    client.post(f"/approvals/{req.id}/approve", data={})
+    assert any("marked failed" in m for m in _flashes(client))
+    page = client.get(f"/invoices/show/{invoice.id}").get_data(as_text=True)
+    assert 'data-status="failed"' in page
+
+
+def test_the_policy_page_is_edited_by_admins_and_read_by_managers(app, org):
+    admin, manager = f.make_user(org, "Admin", admin=True), f.make_user(org, "Manager")
+    client = app.test_client()
+    f.page_login(client, manager)
+    page = client.get("/approvals/policy/").get_data(as_text=True)
+    assert 'value="Invoice.void" id="gate-Invoice-void"\n                       checked disabled' in page
+    assert 'id="policy-save"' not in page
+    assert client.post("/approvals/policy/", data={"gated": []}).status_code in (302, 403)
+    assert db.session.query(ApprovalPolicy).filter_by(organization_id=org.id).count() == 0
+    client = app.test_client()
+    f.page_login(client, admin)
+    gated = ["Invoice.void", "Assignment.reassign", "Assignment.delete", "LeaveRequest.approve", "Client.archive"]
+    assert client.post("/approvals/policy/", data={"gated": gated}).status_code == 302
+    rows = {
+        (p.resource, p.action): p.required for p in db.session.query(ApprovalPolicy).filter_by(organization_id=org.id)
+    }
+    assert rows == {("Invoice", "mark_paid"): False, ("Client", "archive"): True}
