@@ -25,7 +25,16 @@ class Config:
     OPSHUB_ENV = _env("OPSHUB_ENV", "development")
     # The installed domains, in order (each a package under app/ with models.py and domain.py).
     # Adding a domain is one entry here.
-    OPSHUB_DOMAINS = ("app.tenancy", "app.crm", "app.projects", "app.billing", "app.events", "app.work", "app.approvals")
+    # approvals last: it gates the actions the others declare
+    OPSHUB_DOMAINS = (
+        "app.tenancy",
+        "app.crm",
+        "app.projects",
+        "app.billing",
+        "app.events",
+        "app.work",
+        "app.approvals",
+    )
     SECRET_KEY = _env("SECRET_KEY", INSECURE_DEFAULT)
     JWT_SECRET_KEY = _env("JWT_SECRET_KEY", INSECURE_DEFAULT)
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'opshub.db'}")

@@ -166,13 +166,16 @@ def versions_of(model, pk: int, *, with_tx: bool = False):
     V = version_class(model)
     Tx = transaction_model()
     columns = [V.operation_type, User.username, *([V.transaction_id] if with_tx else [])]
-    return db.session.execute(
+    rows = db.session.execute(
         sa.select(*columns)
         .join(Tx, Tx.id == V.transaction_id)
         .outerjoin(User, User.id == Tx.user_id)
         .where(V.id == pk)
         .order_by(V.transaction_id)
     ).all()
+    # from the record's latest creation: on SQLite a deleted row's id may come back for a new row
+    creations = [i for i, row in enumerate(rows) if row[0] == 0]
+    return rows[creations[-1] :] if creations else rows
 
 
 def acting(user: User | None, org: Organization):

@@ -431,7 +431,10 @@ def notices(item) -> list[dict[str, Any]]:
             level = "info"
         else:
             who = req.decided_by.username if req.decided_by else "someone"
-            text = f"{req.action_label}: {req.status} by {who}" + (f" — {req.reason}" if req.reason else ".")
+            if req.status == "failed":
+                text = f"{req.action_label}: not done — {req.reason}"
+            else:
+                text = f"{req.action_label}: {req.status} by {who}" + (f" — “{req.comment}”" if req.comment else ".")
             level = {"approved": "success", "failed": "danger"}.get(req.status, "warning")
         out.append({"level": level, "text": text, "url": _url(req), "id": req.id, "status": req.status})
     return out

@@ -82,6 +82,11 @@ def history_for(session: Session, obj: BusinessModel) -> list[dict[str, Any]]:
         .where(V.id == obj.id)
         .order_by(V.transaction_id)
     ).all()
+    # SQLite gives a deleted row's id to the next row inserted when it was the last one: the
+    # record's own history starts at its latest creation, not at an earlier record's
+    creations = [i for i, row in enumerate(rows) if row[0].operation_type == 0]
+    if creations:
+        rows = rows[creations[-1] :]
     result = []
     previous = None
     for version, issued_at, username, action, token_name, approver in rows:

@@ -117,3 +117,21 @@ def test_staff_without_can_revert_sees_no_revert_button(client, org):
     assert 'id="history-tab"' in page
     assert "Revert to this" not in page
     assert client.post(f"/clients/do/revert/{row.id}", data={"transaction_id": 1}).status_code in (302, 403)
+
+
+def test_a_reused_id_starts_a_history_of_its_own(org):
+    """SQLite hands a deleted row's id to the next row: the new record's history is its own."""
+    from app.core import history, services
+    from app.core.uow import unit_of_work
+    from app.crm.models import Client
+
+    first = f.make_client(org, name="First owner of the id")
+    pk = first.id
+    with f.acting(None, org):
+        services.delete(first)
+    with f.acting(None, org), unit_of_work() as s:
+        second = Client(id=pk, name="Second")  # what SQLite does by itself when pk was the last id
+        s.add(second)
+    entries = history.history_for(db.session, second)
+    assert [e["operation"] for e in entries] == ["create"]
+    assert entries[0]["changes"]["name"] == [None, "Second"]
