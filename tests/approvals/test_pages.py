@@ -46,13 +46,20 @@ def test_the_delete_button_of_an_assignment_makes_a_request(client, org):
     assert db.session.get(type(assignment), assignment.id) is not None
 
 
-def test_the_inbox_previews_the_change_and_decides_with_a_comment(app, org):
-    finance, decider = f.make_user(org, "Finance"), f.make_user(org, "Manager")
+def _asked_on_the_page(app, org, action: str):
+    """A Finance user, logged in, who asked for `action` on a sent invoice from its page:
+    (their client, the invoice, the request)."""
     invoice = f.make_invoice(org, send=True)
     asker = app.test_client()
-    f.page_login(asker, finance)
-    asker.post(f"/invoices/do/mark_paid/{invoice.id}", data={})
+    f.page_login(asker, f.make_user(org, "Finance"))
+    asker.post(f"/invoices/do/{action}/{invoice.id}", data={})
     (req,) = requests_about("Invoice", invoice.id, org)
+    return asker, invoice, req
+
+
+def test_the_inbox_previews_the_change_and_decides_with_a_comment(app, org):
+    decider = f.make_user(org, "Manager")
+    asker, invoice, req = _asked_on_the_page(app, org, "mark_paid")
 
     inbox = asker.get("/approvals/").get_data(as_text=True)  # the requester: their own request, no decision
     assert 'id="inbox-empty"' in inbox and f'<tr data-request="{req.id}" data-status="pending">' in inbox
@@ -78,12 +85,8 @@ def test_the_inbox_previews_the_change_and_decides_with_a_comment(app, org):
 
 
 def test_the_request_page_offers_the_decision_only_to_a_decider(app, org):
-    finance, decider = f.make_user(org, "Finance"), f.make_user(org, "Finance")
-    invoice = f.make_invoice(org, send=True)
-    asker = app.test_client()
-    f.page_login(asker, finance)
-    asker.post(f"/invoices/do/void/{invoice.id}", data={})
-    (req,) = requests_about("Invoice", invoice.id, org)
+    decider = f.make_user(org, "Finance")
+    asker, _invoice, req = _asked_on_the_page(app, org, "void")
     own = asker.get(f"/approvals/requests/show/{req.id}").get_data(as_text=True)
     assert 'id="own-request-note"' in own and 'data-decision="approve"' not in own
     assert 'data-action="cancel"' in own  # the requester may withdraw it
@@ -101,12 +104,8 @@ def test_the_request_page_offers_the_decision_only_to_a_decider(app, org):
 
 
 def test_a_failed_approval_says_why_on_the_page(app, org):
-    finance, decider = f.make_user(org, "Finance"), f.make_user(org, "Manager")
-    invoice = f.make_invoice(org, send=True)
-    asker = app.test_client()
-    f.page_login(asker, finance)
-    asker.post(f"/invoices/do/void/{invoice.id}", data={})
-    (req,) = requests_about("Invoice", invoice.id, org)
+    decider = f.make_user(org, "Manager")
+    _asker, invoice, req = _asked_on_the_page(app, org, "void")
     f.pay(invoice, "1.00", org)
     client = app.test_client()
     f.page_login(client, decider)
