@@ -6,6 +6,7 @@ stays a number."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.core.registry import registry
 
+# a datetime as history stores it (`plain()`: isoformat, seconds and microseconds optional)
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 BLANK = Markup('<span class="text-muted">—</span>')
 
 
@@ -79,6 +82,8 @@ class Readable:
         if isinstance(value, bool):
             return "✓" if value else "—"
         if target is None:
+            if isinstance(value, str) and ISO_MOMENT.fullmatch(value):
+                return f"{value[:10]} {value[11:16]}"  # a moment as people read it, to the minute
             return value
         name = self._names.get((target, value))
         if name is None:

@@ -63,3 +63,13 @@ def test_the_audit_log_filters_ignore_case_and_link_to_the_records(client, org):
     assert "<strong>Phone</strong>" in page
     api = client.get("/api/v1/audit/?user=AUDIT_ADMIN&resource=CLIENT", headers=f.auth(admin, org)).get_json()
     assert api["count"] >= 1 and all(e["resource"] == "Client" for e in api["result"])
+
+
+def test_moments_read_to_the_minute(app):
+    from app.core.readable import Readable
+    from app.crm.models import Task
+    from app.extensions import db
+
+    with app.test_request_context():
+        rows = Readable(db.session).render(Task, {"due_date": ["2026-01-02", "2026-12-02T07:11:16.017232"]})
+    assert (rows[0]["old"], rows[0]["new"]) == ("2026-01-02", "2026-12-02 07:11")
