@@ -58,6 +58,7 @@ DOMAIN = Domain(
     interceptors=(engine.intercept,),
     resource_permissions=("can_approve",),
     record_notices=(engine.notices,),
+    timeline=(engine.timeline_entries,),
     badges=(Badge("Approvals", "fa-inbox", "ApprovalInboxView.index", _waiting),),
     me={"approvals": engine.capabilities},
     constraint_messages=(

@@ -412,6 +412,43 @@ def capabilities() -> dict[str, Any]:
     return out
 
 
+def timeline_entries(records: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """For records' timelines: each request about them and its decision."""
+    wanted = [
+        sa.and_(ApprovalRequest.resource == name, ApprovalRequest.record_id.in_(ids))
+        for name, ids in records.items()
+        if ids and name not in NOT_GATEABLE
+    ]
+    if not wanted or not capability("can_read", RESOURCE):
+        return []
+    rows = db.session.scalars(
+        sa.select(ApprovalRequest).where(sa.or_(*wanted)).order_by(ApprovalRequest.id.desc()).limit(30)
+    ).all()
+    out = []
+    for req in rows:
+        base = {"kind": "approval", "resource": req.resource, "record_id": req.record_id}
+        out.append(
+            {
+                **base,
+                "when": req.created_at,
+                "text": f"{req.action_label} asked for approval (request #{req.id})",
+                "user": req.requester.username,
+            }
+        )
+        if req.decided_at is not None:
+            outcome = f"not done: {req.reason}" if req.status == "failed" else req.status
+            comment = f" — “{req.comment}”" if req.comment else ""
+            out.append(
+                {
+                    **base,
+                    "when": req.decided_at,
+                    "text": f"{req.action_label} {outcome} (request #{req.id}){comment}",
+                    "user": req.decided_by.username if req.decided_by else None,
+                }
+            )
+    return out
+
+
 def notices(item) -> list[dict[str, Any]]:
     """For a record's page: its pending requests and the last decisions about it."""
     resource = registry.resource_for_model(type(item))

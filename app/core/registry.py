@@ -128,6 +128,9 @@ class Domain:
     # notices on any record's page: notices(item) -> [{"level", "text", "url"}]
     record_notices: tuple[Callable[[Any], list[dict]], ...] = ()
     badges: tuple[Badge, ...] = ()
+    # entries this domain adds to records' timelines: entries({resource: [ids]}) -> [{"when",
+    # "kind", "text", "user", "resource", "record_id"}] (approvals: requests and decisions)
+    timeline: tuple[Callable[[Mapping[str, list[int]]], list[dict]], ...] = ()
     # GET /api/v1/me: key -> value() added to the answer
     me: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
 
@@ -193,6 +196,9 @@ class Registry:
 
     def notices(self, item) -> list[dict]:
         return [n for d in self.domains.values() for notice in d.record_notices for n in notice(item)]
+
+    def timeline_entries(self, records: Mapping[str, list[int]]) -> list[dict]:
+        return [e for d in self.domains.values() for entries in d.timeline for e in entries(records)]
 
     def badges(self) -> list[Badge]:
         return [b for d in self.domains.values() for b in d.badges]

@@ -100,6 +100,13 @@ def _versions(records: dict[str, list[int]], names: dict[tuple[str, int], str]) 
     return out
 
 
+def _contributed(records: dict[str, list[int]]) -> list[Entry]:
+    """What other domains add to these records' timelines (approval requests and decisions)."""
+    from app.core.registry import registry
+
+    return [Entry(**entry) for entry in registry.timeline_entries({r: ids for r, ids in records.items() if ids})]
+
+
 def _merge(*groups: list[Entry]) -> list[Entry]:
     entries = [e for group in groups for e in group]
     entries.sort(key=lambda e: e.order, reverse=True)
@@ -117,10 +124,8 @@ def deal_timeline(deal: Deal) -> list[Entry]:
     if _readable("Task"):
         tasks = list(db.session.execute(sa.select(Task.id, Task.title).where(Task.deal_id == deal.id)).all())
     names = {("Deal", deal.id): deal.title, **{("Task", i): t for i, t in tasks}}
-    return _merge(
-        _activities(Activity.deal_id == deal.id),
-        _versions({"Deal": [deal.id], "Task": [i for i, _ in tasks]}, names),
-    )
+    records = {"Deal": [deal.id], "Task": [i for i, _ in tasks]}
+    return _merge(_activities(Activity.deal_id == deal.id), _versions(records, names), _contributed(records))
 
 
 def client_timeline(client: Client) -> list[Entry]:
@@ -153,7 +158,5 @@ def client_timeline(client: Client) -> list[Entry]:
         where = sa.or_(where, Activity.deal_id.in_(deal_ids))
     if lead_ids:
         where = sa.or_(where, Activity.lead_id.in_(lead_ids))
-    return _merge(
-        _activities(where),
-        _versions({"Client": [client.id], "Deal": deal_ids, "Lead": lead_ids, "Task": [i for i, _ in tasks]}, names),
-    )
+    records = {"Client": [client.id], "Deal": deal_ids, "Lead": lead_ids, "Task": [i for i, _ in tasks]}
+    return _merge(_activities(where), _versions(records, names), _contributed(records))

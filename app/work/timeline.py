@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 
-from app.crm.timeline import Entry, _merge, _versions
+from app.crm.timeline import Entry, _contributed, _merge, _versions
 from app.extensions import db
 from app.work.models import Assignment, AssignmentActivity
 
@@ -28,4 +28,4 @@ def assignment_timeline(assignment: Assignment, messages=None, documents=None) -
         for m, u in (messages or [])
     ]
     versions = _versions({"Assignment": [assignment.id]}, {("Assignment", assignment.id): assignment.code})
-    return _merge(activities, said, versions)
+    return _merge(activities, said, versions, _contributed({"Assignment": [assignment.id]}))

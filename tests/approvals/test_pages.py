@@ -135,3 +135,23 @@ def test_the_policy_page_is_edited_by_admins_and_read_by_managers(app, org):
         (p.resource, p.action): p.required for p in db.session.query(ApprovalPolicy).filter_by(organization_id=org.id)
     }
     assert rows == {("Invoice", "mark_paid"): False, ("Client", "archive"): True}
+
+
+def test_the_timeline_shows_the_request_and_its_decision(app, client, org):
+    manager, admin = f.make_user(org, "Manager"), f.make_user(org, "Admin", admin=True)
+    assignment = w.make_assignment(org, f.make_user(org, "Valuer"))
+    other = f.make_user(org, "Valuer")
+    resp = client.post(
+        f"/api/v1/assignments/{assignment.id}/reassign", json={"user_id": other.id}, headers=f.auth(manager, org)
+    )
+    req_id = resp.get_json()["approval_request_id"]
+    resp = client.post(
+        f"/api/v1/approvals/{req_id}/reject", json={"comment": "Keep the valuer"}, headers=f.auth(admin, org)
+    )
+    assert resp.status_code == 200
+    f.page_login(client, manager)
+    page = client.get(f"/assignments/show/{assignment.id}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"') :]
+    assert f"Reassign asked for approval (request #{req_id})" in timeline
+    assert f"Reassign rejected (request #{req_id}) — “Keep the valuer”" in timeline
+    assert timeline.count('data-kind="approval"') == 2
