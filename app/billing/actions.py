@@ -1,5 +1,6 @@
-"""Billing's record actions, declared once (API routes, page buttons, /me capabilities). The
-approvals issue routes `mark_paid` and `void` through a policy via app/core/actions.run()."""
+"""Billing's record actions, declared once (API routes, page buttons, /me capabilities). Every
+entry point runs them through app/core/actions.run(), where the approval policy gates
+`mark_paid` and `void` by default (app/approvals)."""
 
 from __future__ import annotations
 

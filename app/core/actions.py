@@ -8,7 +8,7 @@ From the declaration come
 * the page button(s) on the record's page (`choices`), shown only to roles that may use them, and
   the bulk action on the list (`bulk=True`),
 * the capability listed by `GET /api/v1/me` (`actions`).
-Every entry point runs the action through `run()`: the one place a later policy (approvals,
+Every entry point runs the action through `run()`: the one place a policy (approvals,
 SPEC §9) can intercept a declared action, whatever path called it.
 """
 

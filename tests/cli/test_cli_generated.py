@@ -1,6 +1,6 @@
 """The commands come from the server's description, not from code per resource: every resource
 of the registry and every declared record action has its command, and a resource the client has
-never heard of (the approvals and work domains, being built) gets its commands the same way."""
+never heard of (a resource described by the server alone) gets its commands the same way."""
 
 from __future__ import annotations
 
