@@ -507,14 +507,24 @@ def _bulk_method(act: record_actions.RecordAction):
         items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
         resource = self.class_permission_name
         changed = skipped = 0
+        requested: list[int] = []
         params = act.load({}, form=True)
+
+        def run(item) -> None:
+            outcome = record_actions.run(resource, act, item, params)
+            if outcome.pending is not None:
+                requested.append(outcome.pending.get("approval_request_id"))
+
         for item in items:
             if not act.available(item):
                 skipped += 1
                 continue
-            changed += self.attempt(str(item), lambda item=item: record_actions.run(resource, act, item, params))
+            changed += self.attempt(str(item), lambda item=item: run(item))
+        changed -= len(requested)
         if changed:
             flash(f"{act.label}: {changed} record(s).", "success")
+        if requested:
+            flash(f"{act.label}: {len(requested)} record(s) sent for approval (requests shown in Approvals).", "info")
         if skipped:
             flash(f"{act.label}: {skipped} record(s) left as they were (nothing to do).", "info")
         return redirect(safe_referrer(url_for(f"{self.__class__.__name__}.list")))

@@ -155,3 +155,22 @@ def test_the_timeline_shows_the_request_and_its_decision(app, client, org):
     assert f"Reassign asked for approval (request #{req_id})" in timeline
     assert f"Reassign rejected (request #{req_id}) — “Keep the valuer”" in timeline
     assert timeline.count('data-kind="approval"') == 2
+
+
+def test_a_gated_bulk_action_sends_each_record_for_approval(client, org):
+    from app.crm.models import Client
+
+    admin, staff = f.make_user(org, "Admin", admin=True), f.make_user(org, "Staff")
+    client.put(
+        "/api/v1/approval-policy/",
+        json={"policy": [{"resource": "Client", "action": "archive", "requires_approval": True}]},
+        headers=f.auth(admin, org),
+    )
+    rows = [f.make_client(org, staff) for _ in range(2)]
+    f.page_login(client, staff)
+    resp = client.post("/clients/action_post", data={"action": "archive", "rowid": [str(r.id) for r in rows]})
+    assert resp.status_code == 302
+    assert _flashes(client) == ["Archive: 2 record(s) sent for approval (requests shown in Approvals)."]
+    db.session.expire_all()
+    assert all(db.session.get(Client, r.id).archived_at is None for r in rows)
+    assert all(len(requests_about("Client", r.id, org)) == 1 for r in rows)
