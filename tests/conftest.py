@@ -106,7 +106,7 @@ def _no_default_approvals(request, monkeypatch):
     policy gates nothing); tests/approvals and tests marked `default_approvals` keep the defaults."""
     if "approvals" in request.node.path.parts or request.node.get_closest_marker("default_approvals"):
         return
-    monkeypatch.setattr("app.approvals.engine.DEFAULTS", frozenset())
+    monkeypatch.setattr("app.approvals.policy.DEFAULTS", frozenset())
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ APPROVE = RecordAction(
     on_page=False,  # the request page has its own form, with a comment
     allowed=lambda req, _choice: engine.may_decide(req),
     result=_result,
-    done=lambda req, _: f"Request #{req.id} approved: done.",
+    done=lambda req, _: f"Request #{req.id} approved: {req.action_label.lower()} done on {req.summary}.",
     summary="Approve a pending request: the action is taken for its requester, in the same transaction "
     '({"comment": "..."} optional). 403 for your own request or without can_approve on its record; 409 once '
     "decided, or when the rules of the action now refuse it (the request is then failed).",

@@ -10,9 +10,8 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields, validate
 
-from app.approvals import columns, engine
+from app.approvals import columns, policy, reading
 from app.approvals.models import ApprovalRequest
-from app.core import context
 from app.core.api import OpsBaseApi, OpsModelRestApi, domain_errors, json_body
 from app.core.filters import OwnedByMe
 from app.core.interface import OpsInterface
@@ -24,11 +23,7 @@ class WaitingForMe(BaseFilter):
     flag = True  # takes no value
 
     def apply(self, query, value):
-        return query.filter(
-            ApprovalRequest.status == "pending",
-            ApprovalRequest.requester_id != context.current_user_id(),
-            ApprovalRequest.resource.in_(engine.decidable_resources()),
-        )
+        return query.filter(*reading.waiting_criteria())
 
 
 class ApprovalRequestApi(OpsModelRestApi):
@@ -89,7 +84,7 @@ class ApprovalPolicyApi(OpsBaseApi):
             200:
               description: One entry per declared record action, with its default
         """
-        return self.response(200, result=engine.policy())
+        return self.response(200, result=policy.policy())
 
     @expose("/", methods=["PUT"])
     @protect()
@@ -113,4 +108,4 @@ class ApprovalPolicyApi(OpsBaseApi):
               $ref: '#/components/responses/422'
         """
         body = json_body(PolicyBody())
-        return self.response(200, result=engine.set_policy(body["policy"]))
+        return self.response(200, result=policy.set_policy(body["policy"]))

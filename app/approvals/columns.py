@@ -36,6 +36,6 @@ REQUEST = Columns(
         "decided_at": "Decided",
         "reason": "Why it failed",
     },
-    shown_as={"status": "status_badge", "action": "action_label"},
+    shown_as={"action": "action_label"},
     quick=("summary",),
 )

@@ -8,9 +8,10 @@ never imports them)."""
 
 from __future__ import annotations
 
-from app.approvals import actions, engine, seed
+from app.approvals import actions, engine, reading, seed
 from app.approvals.api import ApprovalPolicyApi, ApprovalRequestApi
 from app.approvals.models import ApprovalRequest
+from app.approvals.policy import RESOURCE
 from app.approvals.views import ApprovalInboxView, ApprovalPolicyView, ApprovalRequestView
 from app.core.registry import EVERY_RESOURCE, Badge, Domain, Menu, Page, Resource
 from app.core.roles import READ, ROLE_NAMES, WRITE
@@ -21,9 +22,9 @@ MENU = "Approvals"
 
 
 def _waiting() -> int | None:
-    if not capability("can_read", engine.RESOURCE):
+    if not capability("can_read", RESOURCE):
         return None
-    return engine.waiting_count()
+    return reading.waiting_count()
 
 
 DOMAIN = Domain(
@@ -31,7 +32,7 @@ DOMAIN = Domain(
     label="Approvals",
     resources=(
         Resource(
-            engine.RESOURCE,
+            RESOURCE,
             ApprovalRequest,
             ApprovalRequestView,
             ApprovalRequestApi,
@@ -41,26 +42,26 @@ DOMAIN = Domain(
         ),
     ),
     pages=(
-        Page(ApprovalInboxView, Menu("Inbox", MENU, "fa-inbox", 10), resource=engine.RESOURCE),
+        Page(ApprovalInboxView, Menu("Inbox", MENU, "fa-inbox", 10), resource=RESOURCE),
         Page(ApprovalPolicyView, Menu("Policy", MENU, "fa-sliders", 30), resource="ApprovalPolicy"),
     ),
     apis=(ApprovalPolicyApi,),
     grants={
         # everyone sees the requests about what they can see, and their own; taking part (deciding
         # where can_approve allows it, cancelling one's own) is can_write — not for viewers
-        **{role: {engine.RESOURCE: WRITE} for role in ROLE_NAMES[1:] if role != "Viewer"},
-        "Viewer": {engine.RESOURCE: READ},
-        "Manager": {engine.RESOURCE: [*WRITE, "can_export"], EVERY_RESOURCE: ["can_approve"], "ApprovalPolicy": READ},
-        "Finance": {engine.RESOURCE: WRITE, "Invoice": ["can_approve"]},
-        "HR": {engine.RESOURCE: WRITE, "LeaveRequest": ["can_approve"]},
+        **{role: {RESOURCE: WRITE} for role in ROLE_NAMES[1:] if role != "Viewer"},
+        "Viewer": {RESOURCE: READ},
+        "Manager": {RESOURCE: [*WRITE, "can_export"], EVERY_RESOURCE: ["can_approve"], "ApprovalPolicy": READ},
+        "Finance": {RESOURCE: WRITE, "Invoice": ["can_approve"]},
+        "HR": {RESOURCE: WRITE, "LeaveRequest": ["can_approve"]},
     },
     seed=seed.seed,
     interceptors=(engine.intercept,),
     resource_permissions=("can_approve",),
-    record_notices=(engine.notices,),
-    timeline=(engine.timeline_entries,),
+    record_notices=(reading.notices,),
+    timeline=(reading.timeline_entries,),
     badges=(Badge("Approvals", "fa-inbox", "ApprovalInboxView.index", _waiting),),
-    me={"approvals": engine.capabilities},
+    me={"approvals": reading.capabilities},
     constraint_messages=(
         ConstraintMessage(
             "uq_approval_request_pending",

@@ -6,7 +6,7 @@
   like every record; an organization's rows only; a user sees the requests about records they
   can see (a row scope over the target's own scope) and their own.
 * `ApprovalPolicy`: the organization's choice, per declared action, of whether it needs approval;
-  an action without a row takes the default (app/approvals/engine.py `DEFAULTS`). Versioned: a
+  an action without a row takes the default (app/approvals/policy.py `DEFAULTS`). Versioned: a
   change of policy is in the audit log.
 
 Exactly one outcome: at most one pending request per target and action (a partial unique index),
@@ -98,10 +98,6 @@ class ApprovalRequest(BusinessModel):
     @property
     def action_label(self) -> str:
         return self.action.replace("_", " ").capitalize() if self.action else ""
-
-    @property
-    def status_label(self) -> str:
-        return self.status or ""
 
     def normalize(self) -> None:
         if self.id is None:

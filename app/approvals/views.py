@@ -9,15 +9,15 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
-from markupsafe import Markup
 
-from app.approvals import columns, engine
+from app.approvals import columns, engine, policy, reading
 from app.approvals.models import ApprovalRequest
 from app.core import context
 from app.core.errors import DomainError
 from app.core.interface import OpsInterface
 from app.core.registry import registry
 from app.core.views import VIEW_METHODS, OpsModelView
+from app.core.widgets import status_badge as badge_for
 from app.extensions import db
 
 STATUS_CSS = {
@@ -30,10 +30,7 @@ STATUS_CSS = {
 INBOX_LIMIT = 50
 
 
-def status_badge(value: str | None) -> Markup:
-    return Markup('<span class="label label-{} approval-status">{}</span>').format(
-        STATUS_CSS.get(value or "", "default"), value
-    )
+status_badge = badge_for(STATUS_CSS, "approval-status")
 
 
 def target_url(req: ApprovalRequest) -> str | None:
@@ -59,17 +56,17 @@ class ApprovalRequestView(OpsModelView):
     method_permission_name = {**VIEW_METHODS, "add": "none", "edit": "none", "delete": "none"}
     # made by calling a gated action, decided by approve/reject/cancel: no form of their own
     include_route_methods = {"list", "show", "do", "history", "lookup", "action", "action_post"}
-    formatters_columns = {"status_badge": status_badge}
+    formatters_columns = {"status": status_badge}
 
     def show_context(self, item: ApprovalRequest) -> dict:
         return {
             "req": item,
             "target_url": target_url(item),
             "target_label": resource_label(item.resource),
-            "preview": engine.preview(item) if item.status == "pending" else None,
+            "preview": reading.preview(item) if item.status == "pending" else None,
             "may_decide": engine.may_decide(item),
             "may_cancel": item.status == "pending" and item.requester_id == context.current_user_id(),
-            "deciders": engine.DECIDERS.get(item.resource, "an approver"),
+            "deciders": policy.DECIDERS.get(item.resource, "an approver"),
             "status_badge": status_badge,
         }
 
@@ -80,19 +77,19 @@ class ApprovalInboxView(BaseView):
 
     route_base = "/approvals"
     class_permission_name = "ApprovalRequest"
-    method_permission_name = {"index": "read", "decide": "read"}
+    method_permission_name = {"index": "read"}
     default_view = "index"
 
     @expose("/")
     @has_access
     def index(self):
-        waiting = list(db.session.scalars(engine.waiting_for_me().limit(INBOX_LIMIT)))
+        waiting = list(db.session.scalars(reading.waiting_for_me().limit(INBOX_LIMIT)))
         cards = [
             {
                 "req": req,
                 "target_url": target_url(req),
                 "target_label": resource_label(req.resource),
-                "preview": engine.preview(req),
+                "preview": reading.preview(req),
             }
             for req in waiting
         ]
@@ -111,30 +108,8 @@ class ApprovalInboxView(BaseView):
             status_badge=status_badge,
             target_url=target_url,
             resource_label=resource_label,
-            may_decide_any=bool(engine.decidable_resources()),
+            may_decide_any=bool(reading.decidable_resources()),
         )
-
-    @expose("/<int:pk>/<any(approve, reject):decision>", methods=["POST"])
-    @has_access
-    def decide(self, pk: int, decision: str):
-        req = db.session.get(ApprovalRequest, pk)
-        if req is None:
-            flash("No such request.", "danger")
-            return redirect(url_for("ApprovalInboxView.index"))
-        try:
-            if decision == "approve":
-                engine.approve(req, request.form.get("comment"))
-                flash(f"Request #{pk} approved: {req.action_label.lower()} done on {req.summary}.", "success")
-            else:
-                engine.reject(req, request.form.get("comment"))
-                flash(f"Request #{pk} rejected.", "info")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(f"Request #{pk}: {exc.message}", "danger")
-        back = request.form.get("next")
-        if back == "request":
-            return redirect(url_for("ApprovalRequestView.show", pk=pk))
-        return redirect(url_for("ApprovalInboxView.index"))
 
 
 class ApprovalPolicyView(BaseView):
@@ -149,7 +124,7 @@ class ApprovalPolicyView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        entries = engine.policy()
+        entries = policy.policy()
         groups: dict[str, list[dict]] = {}
         for entry in entries:
             groups.setdefault(resource_label(entry["resource"]), []).append(entry)
@@ -166,10 +141,10 @@ class ApprovalPolicyView(BaseView):
                 "action": e["action"],
                 "requires_approval": f"{e['resource']}.{e['action']}" in chosen,
             }
-            for e in engine.policy()
+            for e in policy.policy()
         ]
         try:
-            engine.set_policy(changes)
+            policy.set_policy(changes)
             flash("Approval policy saved.", "success")
         except DomainError as exc:
             db.session.rollback()

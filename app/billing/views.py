@@ -10,7 +10,6 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
-from markupsafe import Markup
 from wtforms import SelectField
 
 from app.billing import printing, receivables, services
@@ -20,16 +19,14 @@ from app.core.errors import DomainError, invalid
 from app.core.interface import OpsInterface
 from app.core.money import currency_choices
 from app.core.views import VIEW_METHODS, OpsModelView
+from app.core.widgets import status_badge as badge_for
 from app.extensions import db
 
 STATUS_CSS = {"draft": "default", "sent": "info", "paid": "success", "void": "default", "overdue": "danger"}
 LINE_INPUTS = ("description", "quantity", "unit_price", "tax_rate", "discount_rate")
 
 
-def status_badge(value: str | None) -> Markup:
-    return Markup('<span class="label label-{} invoice-status">{}</span>').format(
-        STATUS_CSS.get(value or "", "default"), value
-    )
+status_badge = badge_for(STATUS_CSS, "invoice-status")
 
 
 def _methods() -> list[tuple[str, str]]:

@@ -1,27 +1,20 @@
 """Base REST API for every business resource.
 
 Adds to FAB's ModelRestApi: columns from the resource's one column spec; the resource's
-declared record actions as `POST /<pk>/<action>` routes with their OpenAPI entries; domain
-errors mapped to 4xx (never a 500); optimistic locking (`If-Match` or a `version` field); a
-history endpoint; list headers; archived rows hidden by default (`include_archived=1` shows
-them); a cached rison validator; a capped count; path parameters documented without pasting.
+declared record actions as `POST /<pk>/<action>` routes with their OpenAPI entries
+(app/core/api_actions.py); the lean list (app/core/api_lists.py); domain errors mapped to 4xx
+(never a 500); optimistic locking (`If-Match` or a `version` field); a history endpoint; list
+headers; archived rows hidden by default (`include_archived=1` shows them); a cached rison
+validator (app/core/api_base.py); a capped count; path parameters documented without pasting.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-import urllib.parse
 from typing import Any
 
-import jsonschema
-import prison
 import sqlalchemy as sa
-import yaml
 from flask import g, request
 from flask_appbuilder.api import (
-    BaseApi,
     ModelRestApi,
     expose,
     get_list_schema,
@@ -42,163 +35,29 @@ from flask_appbuilder.const import (
     API_ORDER_COLUMNS_RIS_KEY,
     API_PERMISSIONS_RIS_KEY,
 )
-from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError
-from sqlalchemy.orm import aliased
 
 from app.core import actions as record_actions
 from app.core import history as history_service
 from app.core import services
+from app.core.api_actions import RecordActionRoutes
+from app.core.api_base import API_METHODS, DocumentedPaths, OpsBaseApi, domain_errors, fast_rison, json_body
+from app.core.api_lists import LeanList
 from app.core.columns import Columns
 from app.core.compat import RestApiInternals, request_local_filters
-from app.core.errors import MAX_ID, BadRequest, DomainError, Invalid, valid_id
+from app.core.errors import valid_id
 from app.core.filters import NotArchived, member_pickers, with_quick_search
-from app.core.history import plain
-from app.core.list_limits import paging_problem, strict_rest_filters
+from app.core.list_limits import strict_rest_filters
 from app.core.models import require_declared_columns
 from app.core.uow import unit_of_work
 from app.extensions import db
 
-API_METHODS = {
-    "get_list": "read",
-    "get": "read",
-    "info": "read",
-    "history": "read",
-    "post": "write",
-    "put": "write",
-    "delete": "delete",
-}
-ERROR_RESPONSES = {
-    400: "400",
-    403: "403",
-    404: "404",
-    409: {"description": "Refused by a rule, or a stale version"},
-    422: "422",
-}
-PATH_PARAM = re.compile(r"{(\w+)}")
+# the shared pieces are imported from here by the domains' APIs (app/core/api_base.py holds them)
+__all__ = ["API_METHODS", "OpsBaseApi", "OpsModelRestApi", "domain_errors", "fast_rison", "json_body"]
 
 
-def fast_rison(schema: dict | None = None):
-    """FAB's @rison with the JSON schema compiled once (jsonschema.validate recompiles it on
-    every request, ~40% of a list request)."""
-    validator = jsonschema.Draft7Validator(schema) if schema else None
-
-    def decorator(f):
-        @functools.wraps(f)
-        def wraps(self, *args, **kwargs):
-            value = request.args.get("q")
-            kwargs["rison"] = {}
-            if value:
-                try:
-                    kwargs["rison"] = prison.loads(value)
-                except Exception:
-                    try:
-                        kwargs["rison"] = json.loads(urllib.parse.parse_qs(f"q={value}")["q"][0])
-                    except Exception:
-                        return self.response_400(message="Not a valid rison/json argument")
-            if validator is not None:
-                error = next(iter(validator.iter_errors(kwargs["rison"])), None)
-                if error is not None:
-                    return self.response_400(message=f"Not a valid rison schema {error.message}")
-                if paging_problem(kwargs["rison"]):
-                    return self.response_400(message=paging_problem(kwargs["rison"]))
-            return f(self, *args, **kwargs)
-
-        return wraps
-
-    return decorator
-
-
-def json_body(schema=None) -> dict:
-    """The request's JSON object, loaded through `schema` if given: 400 when it is not a JSON
-    object, 422 with a message per field when the schema refuses it."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("Request body must be a JSON object")
-    if schema is None:
-        return body
-    try:
-        return schema.load(body)
-    except ValidationError as err:
-        raise Invalid("Invalid input", err.messages) from err
-
-
-def domain_errors(f):
-    """Map DomainError to its status (inside FAB's @safe, which would turn it into a 500)."""
-
-    @functools.wraps(f)
-    def wraps(self, *args, **kwargs):
-        try:
-            return f(self, *args, **kwargs)
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response(exc.status, **exc.to_dict())
-
-    return wraps
-
-
-class DocumentedPaths:
-    """Every path parameter (`{pk}`, `{user_id}`) is documented as an integer in the OpenAPI
-    document without each docstring pasting its block."""
-
-    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
-        super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
-        names = PATH_PARAM.findall(path or "")
-        for operation in (operations or {}).values():
-            declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
-            missing = [n for n in names if n not in declared]
-            if missing:
-                operation["parameters"] = [
-                    *[{"in": "path", "name": n, "required": True, "schema": {"type": "integer"}} for n in missing],
-                    *operation.get("parameters", []),
-                ]
-
-
-class OpsBaseApi(DocumentedPaths, BaseApi):
-    """Base of the APIs that are not a model's (me, organizations, audit, analytics)."""
-
-    allow_browser_login = False
-
-
-def _action_doc(resource: str, act: record_actions.RecordAction) -> str:
-    # FAB re-parses the docstring's YAML from its Python repr: a text holding both kinds of quote
-    # would not survive that, so the summary may not mix them
-    if "'" in act.summary and '"' in act.summary:
-        raise ValueError(f"{resource}.{act.name}: an action summary may not mix ' and \" quotes")
-    spec: dict[str, Any] = {
-        "summary": act.summary or act.label,
-        "responses": {
-            act.status: {"description": f"{act.label}: done"},
-            **{
-                code: ({"$ref": f"#/components/responses/{ref}"} if isinstance(ref, str) else ref)
-                for code, ref in ERROR_RESPONSES.items()
-            },
-        },
-    }
-    if act.params is not None:
-        spec["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{act.params.__name__}"}}},
-        }
-    return f"{act.summary or act.label}\n---\n" + yaml.safe_dump({"post": spec}, sort_keys=False)
-
-
-def _action_route(resource: str, act: record_actions.RecordAction):
-    def handler(self, pk: int):
-        return self.run_record_action(act.name, pk)
-
-    handler.__name__ = act.route_name
-    handler.__qualname__ = act.route_name
-    handler.__doc__ = _action_doc(resource, act)
-    fn = domain_errors(handler)
-    fn = permission_name(act.route_name)(fn)
-    fn = safe(fn)
-    fn = protect()(fn)
-    return expose(f"/<int:pk>/{act.route_path}", methods=["POST"])(fn)
-
-
-class OpsModelRestApi(DocumentedPaths, RestApiInternals):
+class OpsModelRestApi(LeanList, RecordActionRoutes, DocumentedPaths, RestApiInternals):
     allow_browser_login = False
     method_permission_name = API_METHODS
     include_route_methods = {"get_list", "get", "post", "put", "delete", "info", "history"}
@@ -280,40 +139,6 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
         concurrent writes (seen: a PUT answered 200 having written nothing)."""
         return type(schema)()
 
-    # ------------------------------------------------------------ record actions
-    @classmethod
-    def attach_record_actions(cls, resource, actions: list[record_actions.RecordAction]) -> None:
-        cls._record_actions = {a.name: a for a in actions}
-        permissions = dict(cls.method_permission_name)
-        routes = set(cls.include_route_methods)
-        schemas = list(cls.openapi_spec_component_schemas or ())
-        for act in actions:
-            setattr(cls, act.route_name, _action_route(resource.name, act))
-            permissions[act.route_name] = act.permission.removeprefix("can_")
-            routes.add(act.route_name)
-            if act.params is not None and act.params not in schemas:
-                schemas.append(act.params)
-        cls.method_permission_name = permissions
-        cls.include_route_methods = routes
-        cls.openapi_spec_component_schemas = tuple(schemas)
-
-    def run_record_action(self, name: str, pk: int):
-        act = self._record_actions[name]
-        item = self._item_or_404(pk)
-        if item is None:
-            return self.response_404()
-        body = request.get_json(silent=True) if request.get_data() else {}
-        if not isinstance(body, dict):
-            return self.response_400(message="Request body must be a JSON object")
-        expected = body.pop("version", None)
-        services.check_version(item, request.headers.get("If-Match") or expected)
-        outcome = record_actions.run(self.class_permission_name, act, item, act.load(body))
-        if outcome.pending is not None:
-            return self.response(202, **outcome.pending)
-        if act.result is not None:
-            return self.response(act.status, **act.result(item, outcome.result))
-        return self.response(act.status, result=self.show_model_schema.dump(item), id=item.id)
-
     def _item_or_404(self, pk):
         """Archived rows too: they are shown, restored and reverted by pk."""
         return self.datamodel.get(pk, self._base_filters)
@@ -391,112 +216,6 @@ class OpsModelRestApi(DocumentedPaths, RestApiInternals):
             response.headers["X-Page"] = str(page or 0)
             response.headers["X-Page-Size"] = str(page_size or self.page_size)
         return response
-
-    # ------------------------------------------------------------ the lean list
-    def _list_plan(self):
-        """Columns, joins and serializers of `list_columns`, computed once per class."""
-        plan = self.__class__.__dict__.get("_plan")
-        if plan is not None:
-            return plan
-        model = self.datamodel.obj
-        aliases: dict[str, Any] = {}
-        selected: list[Any] = []
-        writers: list[tuple[str, str | None]] = []
-        pk = sa.inspect(model).primary_key[0]
-        computed = self.computed_columns or {}
-        for col in self.list_columns:
-            if col in computed:
-                selected.append(computed[col]().label(col))
-                writers.append((col, None))
-            elif "." in col:
-                rel, attr = col.split(".", 1)
-                if rel not in aliases:
-                    target = self.datamodel.get_related_model(rel)
-                    aliases[rel] = aliased(target, name=rel)
-                selected.append(getattr(aliases[rel], attr))
-                writers.append((rel, attr))
-            else:
-                selected.append(getattr(model, col))
-                writers.append((col, None))
-        if pk.key not in self.list_columns:
-            selected.append(pk)
-        orderable = {c: getattr(model, c) for c in self.order_columns if "." not in c}
-        orderable.update(
-            {
-                c: getattr(aliases[c.split(".")[0]], c.split(".")[1])
-                for c in self.order_columns
-                if "." in c and c.split(".")[0] in aliases
-            }
-        )
-        plan = {
-            "aliases": aliases,
-            "selected": selected,
-            "writers": writers,
-            "pk": pk,
-            "orderable": orderable,
-            "pk_index": len(selected) - 1 if pk.key not in self.list_columns else self.list_columns.index(pk.key),
-        }
-        type(self)._plan = plan
-        return plan
-
-    def _lean_list(self, args: dict):
-        """The list endpoint without FAB's per-request query building and marshmallow dump:
-        one column SELECT (many-to-one columns through LEFT JOINs) and a capped count.
-        Same filters, ordering, paging and response shape as FAB's."""
-        from flask_appbuilder.exceptions import FABException
-
-        plan = self._list_plan()
-        model = self.datamodel.obj
-        try:
-            filters = self.request_filters(args)
-        except FABException as exc:
-            return self.response_400(message=str(exc))
-        order_column, order_direction = args.get("order_column", ""), args.get("order_direction", "")
-        if not order_column and self.base_order:
-            order_column, order_direction = self.base_order
-        if order_column and order_column not in plan["orderable"]:
-            return self.response_400(message=f"Invalid order by column: {order_column}")
-        page, page_size = self._handle_page_args(args)
-        if (page or 0) * page_size > MAX_ID:
-            return self.response_400(message="Page out of range")
-        # the count needs no join unless a filter reads a related column
-        related_filter = any("." in getattr(flt, "column_name", "") for flt in filters.filters)
-        count_query = db.session.query(plan["pk"]).select_from(model)
-        query = db.session.query(*plan["selected"]).select_from(model)
-        for rel, alias in plan["aliases"].items():
-            query = query.outerjoin(alias, getattr(model, rel))
-            if related_filter:
-                count_query = count_query.outerjoin(alias, getattr(model, rel))
-        try:
-            query = filters.apply_all(query)
-            count_query = filters.apply_all(count_query)
-        except (ValueError, OverflowError, sa.exc.SQLAlchemyError, ApplyFilterException):
-            db.session.rollback()  # e.g. a relation filter's id beyond the INTEGER range
-            return self.response_400(message="Invalid filter value")
-        count = self.datamodel.query_count_of(count_query)
-        if order_column:
-            column = plan["orderable"][order_column]
-            query = query.order_by(column.desc() if order_direction == "desc" else column.asc())
-        query = query.order_by(plan["pk"].desc() if order_direction == "desc" else plan["pk"].asc())
-        rows = query.limit(page_size).offset((page or 0) * page_size).all()
-        result = [self._row_dict(plan, row) for row in rows]
-        response: dict[str, Any] = {"result": result, "ids": [row[plan["pk_index"]] for row in rows], "count": count}
-        self.set_response_key_mappings(response, self.get_list, args, select_columns=[])
-        return self.response(200, **response)
-
-    @staticmethod
-    def _row_dict(plan, row) -> dict:
-        out: dict[str, Any] = {}
-        for (key, attr), value in zip(plan["writers"], row, strict=False):
-            value = plain(value)
-            if attr is None:
-                out[key] = value
-            else:
-                out.setdefault(key, {})[attr] = value
-        for key, value in list(out.items()):
-            if isinstance(value, dict) and all(v is None for v in value.values()):
-                out[key] = None  # an empty relation, as FAB's nested schema dumps it
-        return out
 
     # ------------------------------------------------------------ metadata
     @expose("/_info", methods=["GET"])

@@ -10,7 +10,6 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterEqualFunction, FilterNotEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import Role, User
-from markupsafe import Markup
 from wtforms import SelectField
 
 from app.core.errors import DomainError
@@ -18,6 +17,7 @@ from app.core.interface import OpsInterface
 from app.core.money import currency_choices
 from app.core.tenancy import Membership
 from app.core.views import VIEW_METHODS, OpsModelView
+from app.core.widgets import status_badge as badge_for
 from app.events import columns, services
 from app.events.models import SUPPORT_ROLE, Contract, ContractPayment, Event
 from app.extensions import db
@@ -25,10 +25,7 @@ from app.extensions import db
 STATUS_CSS = {"unsigned": "warning", "signed": "info", "paid": "success"}
 
 
-def status_badge(value: str | None) -> Markup:
-    return Markup('<span class="label label-{} contract-status">{}</span>').format(
-        STATUS_CSS.get(value or "", "default"), value
-    )
+status_badge = badge_for(STATUS_CSS, "contract-status")
 
 
 def _filter_index(view, column: str, kind: type) -> int:

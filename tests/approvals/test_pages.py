@@ -73,7 +73,7 @@ def test_the_inbox_previews_the_change_and_decides_with_a_comment(app, org):
         r'data-field="status"><td>Status</td><td class="diff-old">sent</td><td class="diff-new">paid', card
     )
     assert re.search(r'id="badge-approvals"[^>]*>.*?<span class="badge badge-waiting">1</span>', inbox, re.S)
-    resp = client.post(f"/approvals/{req.id}/approve", data={"comment": "Seen on the statement"})
+    resp = client.post(f"/approvals/requests/do/approve/{req.id}", data={"comment": "Seen on the statement"})
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(type(invoice), invoice.id).status == "paid"
@@ -97,7 +97,7 @@ def test_the_request_page_offers_the_decision_only_to_a_decider(app, org):
     assert 'data-decision="approve"' in page and 'data-decision="reject"' in page
     assert 'data-action="cancel"' not in page
     # the requester posting a decision anyway: refused in plain words, nothing decided
-    asker.post(f"/approvals/{req.id}/approve", data={})
+    asker.post(f"/approvals/requests/do/approve/{req.id}", data={})
     assert any("four eyes" in m for m in _flashes(asker))
     db.session.expire_all()
     assert db.session.get(ApprovalRequest, req.id).status == "pending"
@@ -111,7 +111,7 @@ def test_a_failed_approval_says_why_on_the_page(app, org):
     f.page_login(client, decider)
     preview = client.get("/approvals/").get_data(as_text=True)
     assert "Approving now would fail" in preview and "has payments" in preview
-    client.post(f"/approvals/{req.id}/approve", data={})
+    client.post(f"/approvals/requests/do/approve/{req.id}", data={})
     assert any("marked failed" in m for m in _flashes(client))
     page = client.get(f"/invoices/show/{invoice.id}").get_data(as_text=True)
     assert 'data-status="failed"' in page
@@ -174,3 +174,10 @@ def test_a_gated_bulk_action_sends_each_record_for_approval(client, org):
     db.session.expire_all()
     assert all(db.session.get(Client, r.id).archived_at is None for r in rows)
     assert all(len(requests_about("Client", r.id, org)) == 1 for r in rows)
+
+
+def test_the_request_list_shows_each_status(app, org):
+    asker, _invoice, req = _asked_on_the_page(app, org, "void")
+    page = asker.get("/approvals/requests/list/").get_data(as_text=True)
+    row = page[page.index(f'data-pk="{req.id}"') :]
+    assert '<span class="label label-warning approval-status">pending</span>' in row[: row.index("</tr>")]

@@ -10,7 +10,6 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
-from markupsafe import Markup
 from wtforms import SelectField
 
 from app.core.errors import DomainError, invalid
@@ -21,6 +20,7 @@ from app.core.request_guard import upload_limit
 from app.core.scope import capability
 from app.core.tenancy import Membership
 from app.core.views import VIEW_METHODS, OpsModelView
+from app.core.widgets import status_badge as badge_for
 from app.crm.models import Task
 from app.extensions import db
 from app.work.columns import ASSIGNMENT
@@ -40,10 +40,7 @@ STATUS_CSS = {
 }
 
 
-def status_badge(value: str | None) -> Markup:
-    return Markup('<span class="label label-{} assignment-status">{}</span>').format(
-        STATUS_CSS.get(value or "", "default"), value
-    )
+status_badge = badge_for(STATUS_CSS, "assignment-status")
 
 
 def download_response(document: AssignmentDocument):
